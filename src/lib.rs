@@ -1,0 +1,12 @@
+//! tawsim (توسيم): hand-labelling Arabic news.
+//!
+//! The core (`model`, `text`, `schema`, `store`, `io`, `layout`) knows nothing
+//! of egui; `ui` is a thin immediate-mode layer that reads state each frame and
+//! turns user intent into commands run after the UI pass.
+
+pub mod io;
+pub mod model;
+pub mod schema;
+pub mod settings;
+pub mod store;
+pub mod text;
