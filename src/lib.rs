@@ -4,9 +4,12 @@
 //! of egui; `ui` is a thin immediate-mode layer that reads state each frame and
 //! turns user intent into commands run after the UI pass.
 
+pub mod fonts;
 pub mod io;
+pub mod layout;
 pub mod model;
 pub mod schema;
 pub mod settings;
 pub mod store;
 pub mod text;
+// pub mod ui;

@@ -134,6 +134,38 @@ impl Origin {
     }
 }
 
+/// Base direction of a document's paragraphs.
+///
+/// Right to left by default, also for a paragraph that happens to start with a
+/// digit or a Latin word. `Auto` follows each paragraph's first strong character
+/// (UAX #9 rules P2–P3). The stored text is never changed to force a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Direction {
+    #[default]
+    Rtl,
+    Ltr,
+    Auto,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Rtl => "rtl",
+            Direction::Ltr => "ltr",
+            Direction::Auto => "auto",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rtl" => Some(Direction::Rtl),
+            "ltr" => Some(Direction::Ltr),
+            "auto" => Some(Direction::Auto),
+            _ => None,
+        }
+    }
+}
+
 /// A labelled range of a document, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {

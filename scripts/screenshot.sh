@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Take a screenshot of the real app under Xvfb, with the bundled sample
+# article and a few tagged spans, to look at it as a user would.
+#
+# Usage: scripts/screenshot.sh [OUT.png] [light|dark]
+# Needs (installed here with apt-get when missing, as root): xvfb, imagemagick,
+# xdotool and Mesa's software OpenGL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-docs/screenshot.png}
+theme=${2:-light}
+
+need=()
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v import >/dev/null || need+=(imagemagick)
+command -v xdotool >/dev/null || need+=(xdotool)
+[ -e /usr/lib/x86_64-linux-gnu/dri/swrast_dri.so ] || need+=(libgl1-mesa-dri libglx-mesa0 libegl-mesa0)
+if ((${#need[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build --release --bin tawsim --example demo_project
+
+home=$(mktemp -d)
+export TAWSIM_HOME=$home
+target/release/examples/demo_project "$home/demo.db"
+if [ "$theme" = dark ]; then
+  sed -i 's/dark_mode: None/dark_mode: Some(true)/' "$home/settings.ron" || true
+fi
+
+display=:${DISPLAY_NUM:-99}
+Xvfb "$display" -screen 0 1440x900x24 >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $app $xvfb 2>/dev/null || true; rm -rf "$home"' EXIT
+sleep 1
+export DISPLAY=$display
+export LIBGL_ALWAYS_SOFTWARE=1
+target/release/tawsim "$home/demo.db" &
+app=$!
+sleep 6
+# Maximise, then give the layout a moment.
+xdotool search --sync --name tawsim windowsize 1440 900 windowmove 0 0 >/dev/null 2>&1 || true
+sleep 2
+mkdir -p "$(dirname "$out")"
+import -window root "$out"
+echo "wrote $out"

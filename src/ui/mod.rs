@@ -1,0 +1,959 @@
+//! The egui front end: a thin immediate-mode layer over the core.
+//!
+//! Each frame the panels read the store's state (documents, spans) and draw
+//! it; what the user asks for becomes a [`Command`] that [`App::ui`] runs after
+//! the UI pass. Only [`App::run`] writes to the store, one transaction per
+//! action. One command table ([`ACTIONS`]) drives menus, keyboard shortcuts and
+//! their labels, so a shortcut is defined once and shown where users look.
+//! Text that may hold Arabic is drawn by [`text_engine`], never by egui labels.
+
+pub mod article;
+pub mod text_engine;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Sense, Vec2};
+
+use crate::io;
+use crate::model::{Change, CharRange, DocId, Direction, History, Origin, Span, SpanId};
+use crate::schema::Schema;
+use crate::settings::Settings;
+use crate::store::{Document, DocumentSummary, Store};
+use crate::text::OffsetIndex;
+use article::{ArticleInput, ArticleView, label_color};
+use text_engine::TextEngine;
+
+/// Article font size at zoom 1, in points.
+const BASE_FONT_SIZE: f32 = 21.0;
+const MIN_ZOOM: f32 = 0.5;
+const MAX_ZOOM: f32 = 3.0;
+/// Font size of Arabic strings in lists, in points.
+const LIST_FONT_SIZE: f32 = 16.0;
+
+/// Something the user asked for. Panels push these; [`App::run`] carries them
+/// out after the UI pass.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Tag the selection with a label, or relabel the selected span.
+    Tag(String),
+    /// Delete the selected span.
+    DeleteSpan,
+    Undo,
+    Redo,
+    ZoomIn,
+    ZoomOut,
+    ZoomReset,
+    /// Ask for text files with a file dialog, then import them.
+    OpenFileDialog,
+    /// Import these text files.
+    Import(Vec<PathBuf>),
+    OpenDocument(DocId),
+    SelectSpan { id: SpanId, scroll: bool },
+    SetSelection(Option<CharRange>),
+    SetDirection(Direction),
+    SetDarkMode(bool),
+    /// Show the dialog that asks for the annotator's name.
+    AskAnnotator,
+    SetAnnotator(String),
+}
+
+/// An entry of the command table: what it is called, its shortcut, what it does.
+pub struct Action {
+    pub name: &'static str,
+    pub shortcut: KeyboardShortcut,
+    pub command: fn() -> Command,
+}
+
+/// Every fixed keyboard shortcut. Label hotkeys come from the schema.
+pub const ACTIONS: &[Action] = &[
+    Action {
+        name: "Undo",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Z),
+        command: || Command::Undo,
+    },
+    Action {
+        name: "Redo",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z),
+        command: || Command::Redo,
+    },
+    Action {
+        name: "Redo",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Y),
+        command: || Command::Redo,
+    },
+    Action {
+        name: "Delete span",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::Delete),
+        command: || Command::DeleteSpan,
+    },
+    Action {
+        name: "Delete span",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::Backspace),
+        command: || Command::DeleteSpan,
+    },
+    Action {
+        name: "Clear selection",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::Escape),
+        command: || Command::SetSelection(None),
+    },
+    Action {
+        name: "Zoom in",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Plus),
+        command: || Command::ZoomIn,
+    },
+    Action {
+        name: "Zoom in",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals),
+        command: || Command::ZoomIn,
+    },
+    Action {
+        name: "Zoom out",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Minus),
+        command: || Command::ZoomOut,
+    },
+    Action {
+        name: "Reset zoom",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Num0),
+        command: || Command::ZoomReset,
+    },
+    Action {
+        name: "Open text files…",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
+        command: || Command::OpenFileDialog,
+    },
+];
+
+/// The shortcut text of the first action with this name, for menus.
+fn shortcut_text(ctx: &egui::Context, name: &str) -> String {
+    ACTIONS
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| ctx.format_shortcut(&a.shortcut))
+        .unwrap_or_default()
+}
+
+/// The document being annotated.
+struct OpenDoc {
+    doc: Document,
+    text: Arc<str>,
+    index: Arc<OffsetIndex>,
+    spans: Vec<Span>,
+    revision: u64,
+    selection: Option<CharRange>,
+    selected_span: Option<SpanId>,
+    view: ArticleView,
+}
+
+/// A message in the status bar.
+struct Status {
+    text: String,
+    error: bool,
+}
+
+/// The tawsim window.
+pub struct App {
+    store: Store,
+    schema: Schema,
+    settings: Settings,
+    settings_path: Option<PathBuf>,
+    annotator: Option<(i64, String)>,
+    docs: Vec<DocumentSummary>,
+    open: Option<OpenDoc>,
+    histories: HashMap<DocId, History>,
+    engine: TextEngine,
+    commands: Vec<Command>,
+    status: Option<Status>,
+    errors: Vec<String>,
+    name_prompt: Option<String>,
+}
+
+impl App {
+    /// An app over `store`. `settings_path` is where per-machine settings are
+    /// saved (None: never saved, as in tests). The first document is opened.
+    pub fn new(
+        store: Store,
+        schema: Schema,
+        settings: Settings,
+        settings_path: Option<PathBuf>,
+    ) -> Self {
+        let mut app = Self {
+            store,
+            schema,
+            settings,
+            settings_path,
+            annotator: None,
+            docs: Vec::new(),
+            open: None,
+            histories: HashMap::new(),
+            engine: TextEngine::new(),
+            commands: Vec::new(),
+            status: None,
+            errors: Vec::new(),
+            name_prompt: None,
+        };
+        match app.settings.annotator.clone() {
+            Some(name) => app.run(Command::SetAnnotator(name)),
+            None => app.name_prompt = Some(String::new()),
+        }
+        app.refresh_documents();
+        if let Some(first) = app.docs.first().map(|d| d.id) {
+            app.run(Command::OpenDocument(first));
+        }
+        app
+    }
+
+    /// Register the embedded fonts with egui (for its own widgets) and apply
+    /// the saved theme.
+    pub fn setup_egui(&self, ctx: &egui::Context) {
+        install_egui_fonts(ctx);
+        if let Some(dark) = self.settings.dark_mode {
+            ctx.set_theme(if dark {
+                egui::Theme::Dark
+            } else {
+                egui::Theme::Light
+            });
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn current_document(&self) -> Option<DocId> {
+        self.open.as_ref().map(|o| o.doc.id)
+    }
+
+    pub fn selection(&self) -> Option<CharRange> {
+        self.open.as_ref().and_then(|o| o.selection)
+    }
+
+    pub fn selected_span(&self) -> Option<SpanId> {
+        self.open.as_ref().and_then(|o| o.selected_span)
+    }
+
+    /// Live spans of the open document, in text order.
+    pub fn spans(&self) -> &[Span] {
+        self.open.as_ref().map_or(&[], |o| &o.spans)
+    }
+
+    pub fn annotator_name(&self) -> Option<&str> {
+        self.annotator.as_ref().map(|(_, n)| n.as_str())
+    }
+
+    pub fn zoom(&self) -> f32 {
+        self.settings.zoom
+    }
+
+    /// Messages of failed actions not yet dismissed.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// Screen rectangles of code points `range` of the open document as drawn
+    /// in the last frame (for tests and the screenshot script).
+    pub fn screen_boxes(&self, range: std::ops::Range<usize>) -> Vec<egui::Rect> {
+        self.open
+            .as_ref()
+            .map(|o| o.view.screen_boxes(range))
+            .unwrap_or_default()
+    }
+
+    /// The article layout of the open document, if it was drawn.
+    pub fn article_layout(&self) -> Option<&crate::layout::ArticleLayout> {
+        self.open.as_ref().and_then(|o| o.view.layout())
+    }
+
+    /// Draw the whole window, then run what the user asked for.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        self.engine.begin_frame();
+        self.handle_keys(ui.ctx());
+        self.menu_bar(ui);
+        self.status_bar(ui);
+        self.documents_panel(ui);
+        self.spans_panel(ui);
+        self.central(ui);
+        self.dialogs(ui.ctx());
+        for command in std::mem::take(&mut self.commands) {
+            self.run(command);
+        }
+    }
+
+    fn handle_keys(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() || self.name_prompt.is_some() {
+            return;
+        }
+        let mut commands = Vec::new();
+        ctx.input_mut(|input| {
+            for action in ACTIONS {
+                if input.consume_shortcut(&action.shortcut) {
+                    commands.push((action.command)());
+                }
+            }
+            for label in self.schema.labels() {
+                let Some(key) = label.hotkey.and_then(|c| Key::from_name(&c.to_string())) else {
+                    continue;
+                };
+                if input.consume_key(Modifiers::NONE, key) {
+                    commands.push(Command::Tag(label.name.clone()));
+                }
+            }
+        });
+        self.commands.extend(commands);
+    }
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        egui::Panel::top("menu").show(ui, |ui| {
+            egui::MenuBar::new().ui(ui, |ui| {
+                ui.menu_button("File", |ui| {
+                    if ui
+                        .add(
+                            egui::Button::new("Open text files…")
+                                .shortcut_text(shortcut_text(&ctx, "Open text files…")),
+                        )
+                        .clicked()
+                    {
+                        self.commands.push(Command::OpenFileDialog);
+                    }
+                    if ui.button("Quit").clicked() {
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
+                });
+                ui.menu_button("Edit", |ui| {
+                    for (name, command) in [
+                        ("Undo", Command::Undo),
+                        ("Redo", Command::Redo),
+                        ("Delete span", Command::DeleteSpan),
+                        ("Clear selection", Command::SetSelection(None)),
+                    ] {
+                        let button =
+                            egui::Button::new(name).shortcut_text(shortcut_text(&ctx, name));
+                        if ui.add(button).clicked() {
+                            self.commands.push(command);
+                        }
+                    }
+                });
+                ui.menu_button("View", |ui| {
+                    for (name, command) in [
+                        ("Zoom in", Command::ZoomIn),
+                        ("Zoom out", Command::ZoomOut),
+                        ("Reset zoom", Command::ZoomReset),
+                    ] {
+                        let button =
+                            egui::Button::new(name).shortcut_text(shortcut_text(&ctx, name));
+                        if ui.add(button).clicked() {
+                            self.commands.push(command);
+                        }
+                    }
+                    ui.separator();
+                    let dark = ctx.theme() == egui::Theme::Dark;
+                    let label = if dark { "Light theme" } else { "Dark theme" };
+                    if ui.button(label).clicked() {
+                        self.commands.push(Command::SetDarkMode(!dark));
+                    }
+                    ui.separator();
+                    ui.label("Paragraph direction");
+                    let current = self.open.as_ref().map(|o| o.doc.direction);
+                    for (dir, name) in [
+                        (Direction::Rtl, "Right to left"),
+                        (Direction::Ltr, "Left to right"),
+                        (Direction::Auto, "Automatic (first strong letter)"),
+                    ] {
+                        if ui.radio(current == Some(dir), name).clicked() {
+                            self.commands.push(Command::SetDirection(dir));
+                        }
+                    }
+                });
+                ui.menu_button("Annotator", |ui| {
+                    if ui.button("Change annotator…").clicked() {
+                        self.commands.push(Command::AskAnnotator);
+                    }
+                });
+            });
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label("Annotator:");
+                match self.annotator.as_ref().map(|(_, n)| n.clone()) {
+                    Some(name) => {
+                        let color = ui.visuals().strong_text_color();
+                        self.engine.label(ui, &name, 14.0, color, Sense::hover());
+                    }
+                    None => {
+                        ui.label(RichText::new("not set").italics());
+                    }
+                }
+                ui.separator();
+                ui.label(format!("zoom {:.0}%", self.settings.zoom * 100.0));
+                if let Some(open) = &self.open {
+                    ui.separator();
+                    ui.label(format!(
+                        "{} characters · {} spans",
+                        open.index.char_len(),
+                        open.spans.len()
+                    ));
+                    if let Some(sel) = open.selection {
+                        ui.separator();
+                        ui.label(format!("selection {}–{}", sel.start(), sel.end()));
+                    }
+                }
+                if let Some(status) = &self.status {
+                    ui.separator();
+                    let color = if status.error {
+                        ui.visuals().error_fg_color
+                    } else {
+                        ui.visuals().text_color()
+                    };
+                    ui.label(RichText::new(&status.text).color(color));
+                }
+            });
+        });
+    }
+
+    fn documents_panel(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::left("documents")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| {
+                ui.heading("Documents");
+                ui.separator();
+                let current = self.current_document();
+                let row_height = LIST_FONT_SIZE * 1.45 * 2.0 + 10.0;
+                let color = ui.visuals().text_color();
+                let strong = ui.visuals().strong_text_color();
+                egui::ScrollArea::vertical()
+                    .id_salt("documents-list")
+                    .auto_shrink([false, false])
+                    .show_rows(ui, row_height, self.docs.len(), |ui, rows| {
+                        for doc in &self.docs[rows] {
+                            let selected = current == Some(doc.id);
+                            let response = ui
+                                .allocate_ui(Vec2::new(ui.available_width(), row_height), |ui| {
+                                    let title = short_title(&doc.title, 60);
+                                    let c = if selected { strong } else { color };
+                                    self.engine.label(ui, &title, LIST_FONT_SIZE, c, Sense::hover());
+                                    ui.label(
+                                        RichText::new(format!(
+                                            "{} spans · {} chars",
+                                            doc.span_count, doc.char_len
+                                        ))
+                                        .small(),
+                                    );
+                                })
+                                .response
+                                .interact(Sense::click());
+                            if selected {
+                                ui.painter().rect_stroke(
+                                    response.rect,
+                                    4,
+                                    ui.visuals().selection.stroke,
+                                    egui::StrokeKind::Inside,
+                                );
+                            }
+                            if response.clicked() {
+                                self.commands.push(Command::OpenDocument(doc.id));
+                            }
+                        }
+                    });
+            });
+    }
+
+    fn spans_panel(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::right("spans")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                ui.heading("Labels");
+                self.label_buttons(ui);
+                ui.separator();
+                let count = self.open.as_ref().map_or(0, |o| o.spans.len());
+                ui.heading(format!("Spans ({count})"));
+                self.span_list(ui);
+            });
+    }
+
+    fn label_buttons(&mut self, ui: &mut egui::Ui) {
+        let has_target = self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.selection.is_some() || o.selected_span.is_some());
+        let text_color = ui.visuals().text_color();
+        for label in self.schema.labels() {
+            ui.horizontal(|ui| {
+                let color = Color32::from_rgb(label.color[0], label.color[1], label.color[2]);
+                let key = label.hotkey.map(|k| format!("{k}  ")).unwrap_or_default();
+                let button = egui::Button::new(
+                    RichText::new(format!("{key}{}", label.name)).color(Color32::WHITE),
+                )
+                .fill(color)
+                .min_size(Vec2::new(120.0, 0.0));
+                let response = ui.add_enabled(has_target, button);
+                let response = response.on_hover_ui(|ui| {
+                    ui.set_max_width(320.0);
+                    self.engine
+                        .label(ui, &label.description, 14.0, text_color, Sense::hover());
+                });
+                if response.clicked() {
+                    self.commands.push(Command::Tag(label.name.clone()));
+                }
+                self.engine
+                    .label(ui, &label.arabic, LIST_FONT_SIZE, text_color, Sense::hover());
+            });
+        }
+        if !has_target {
+            ui.label(
+                RichText::new("Drag across words to select (Alt: exact characters), then press a number.")
+                    .small(),
+            );
+        }
+    }
+
+    fn span_list(&mut self, ui: &mut egui::Ui) {
+        let Some(open) = &self.open else {
+            ui.label("No document open.");
+            return;
+        };
+        let row_height = LIST_FONT_SIZE * 1.45 + 10.0;
+        let text_color = ui.visuals().text_color();
+        egui::ScrollArea::vertical()
+            .id_salt("span-list")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_height, open.spans.len(), |ui, rows| {
+                for span in &open.spans[rows] {
+                    let selected = open.selected_span == Some(span.id);
+                    let response = ui
+                        .allocate_ui(Vec2::new(ui.available_width(), row_height), |ui| {
+                            ui.horizontal(|ui| {
+                                let color = label_color(&self.schema, &span.label);
+                                ui.label(
+                                    RichText::new(format!(" {} ", span.label))
+                                        .small()
+                                        .color(Color32::WHITE)
+                                        .background_color(color),
+                                );
+                                ui.label(
+                                    RichText::new(format!("{}–{}", span.range.start(), span.range.end()))
+                                        .small()
+                                        .weak(),
+                                );
+                                self.engine.label(
+                                    ui,
+                                    &short_title(&span.text, 48),
+                                    LIST_FONT_SIZE,
+                                    text_color,
+                                    Sense::hover(),
+                                );
+                            });
+                        })
+                        .response
+                        .interact(Sense::click());
+                    if selected {
+                        ui.painter().rect_stroke(
+                            response.rect,
+                            4,
+                            ui.visuals().selection.stroke,
+                            egui::StrokeKind::Inside,
+                        );
+                    }
+                    if response.clicked() {
+                        self.commands.push(Command::SelectSpan {
+                            id: span.id,
+                            scroll: true,
+                        });
+                    }
+                }
+            });
+    }
+
+    fn central(&mut self, ui: &mut egui::Ui) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            let Some(open) = &mut self.open else {
+                ui.centered_and_justified(|ui| {
+                    ui.label("No documents yet: File ▸ Open text files… (Ctrl+O).");
+                });
+                return;
+            };
+            let input = ArticleInput {
+                doc: open.doc.id,
+                text: &open.text,
+                index: &open.index,
+                direction: open.doc.direction,
+                spans: &open.spans,
+                spans_revision: open.revision,
+                schema: &self.schema,
+                selection: open.selection,
+                selected_span: open.selected_span,
+                font_size: BASE_FONT_SIZE * self.settings.zoom,
+            };
+            open.view.show(ui, &mut self.engine, &input, &mut self.commands);
+        });
+    }
+
+    fn dialogs(&mut self, ctx: &egui::Context) {
+        if let Some(name) = &mut self.name_prompt {
+            let mut submit = None;
+            let mut cancel = false;
+            egui::Modal::new(egui::Id::new("annotator-name")).show(ctx, |ui| {
+                ui.heading("Who is annotating?");
+                ui.label("Your name is saved with every span you make. It is asked once on this machine.");
+                let edit = ui.add(egui::TextEdit::singleline(name).hint_text("name"));
+                edit.request_focus();
+                ui.horizontal(|ui| {
+                    let ok = ui.add_enabled(!name.trim().is_empty(), egui::Button::new("OK"));
+                    if ok.clicked() || (edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)))
+                    {
+                        submit = Some(name.trim().to_owned());
+                    }
+                    if self.annotator.is_some() && ui.button("Cancel").clicked() {
+                        cancel = true;
+                    }
+                });
+            });
+            if let Some(name) = submit.filter(|n| !n.is_empty()) {
+                self.commands.push(Command::SetAnnotator(name));
+            } else if cancel {
+                self.name_prompt = None;
+            }
+        }
+        if !self.errors.is_empty() {
+            let mut open = true;
+            egui::Window::new("Problems")
+                .open(&mut open)
+                .collapsible(false)
+                .show(ctx, |ui| {
+                    for error in &self.errors {
+                        ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                    }
+                });
+            if !open {
+                self.errors.clear();
+            }
+        }
+    }
+
+    /// Carry out one command. The only place that changes the store.
+    pub fn run(&mut self, command: Command) {
+        if let Err(error) = self.try_run(command) {
+            let text = format!("{error:#}");
+            self.status = Some(Status {
+                text: text.clone(),
+                error: true,
+            });
+            self.errors.push(text);
+        }
+    }
+
+    fn try_run(&mut self, command: Command) -> anyhow::Result<()> {
+        match command {
+            Command::Tag(label) => self.tag(&label)?,
+            Command::DeleteSpan => self.delete_selected()?,
+            Command::Undo => self.undo_redo(true)?,
+            Command::Redo => self.undo_redo(false)?,
+            Command::ZoomIn => self.set_zoom(self.settings.zoom * 1.1),
+            Command::ZoomOut => self.set_zoom(self.settings.zoom / 1.1),
+            Command::ZoomReset => self.set_zoom(1.0),
+            Command::OpenFileDialog => {
+                if let Some(paths) = rfd::FileDialog::new()
+                    .add_filter("UTF-8 text", &["txt"])
+                    .set_title("Import articles")
+                    .pick_files()
+                {
+                    self.run(Command::Import(paths));
+                }
+            }
+            Command::Import(paths) => self.import(&paths),
+            Command::OpenDocument(id) => self.open_document(id)?,
+            Command::SelectSpan { id, scroll } => {
+                if let Some(open) = &mut self.open
+                    && let Some(span) = open.spans.iter().find(|s| s.id == id)
+                {
+                    open.selected_span = Some(id);
+                    open.selection = None;
+                    if scroll {
+                        open.view.scroll_to(span.range);
+                        open.view.flash(id);
+                    }
+                }
+            }
+            Command::SetSelection(selection) => {
+                if let Some(open) = &mut self.open {
+                    open.selection = selection;
+                    open.selected_span = None;
+                }
+            }
+            Command::SetDirection(direction) => {
+                let actor = self.annotator.as_ref().map(|(id, _)| *id);
+                if let Some(open) = &mut self.open {
+                    self.store.set_direction(open.doc.id, direction, actor)?;
+                    open.doc.direction = direction;
+                }
+            }
+            Command::SetDarkMode(dark) => {
+                self.settings.dark_mode = Some(dark);
+                self.save_settings();
+            }
+            Command::AskAnnotator => {
+                self.name_prompt = Some(self.annotator_name().unwrap_or_default().to_owned());
+            }
+            Command::SetAnnotator(name) => {
+                let id = self.store.annotator_id(&name)?;
+                self.annotator = Some((id, name.clone()));
+                self.name_prompt = None;
+                if self.settings.annotator.as_deref() != Some(name.as_str()) {
+                    self.settings.annotator = Some(name);
+                    self.save_settings();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn tag(&mut self, label: &str) -> anyhow::Result<()> {
+        let Some((annotator, _)) = self.annotator.clone() else {
+            self.name_prompt.get_or_insert_with(String::new);
+            anyhow::bail!("set your annotator name before tagging");
+        };
+        if self.schema.label(label).is_none() {
+            anyhow::bail!("label {label} is not in the schema {}", self.schema.name);
+        }
+        let Some(open) = &mut self.open else {
+            return Ok(());
+        };
+        let history = self.histories.entry(open.doc.id).or_default();
+        if let Some(range) = open.selection {
+            if let Some(existing) = open
+                .spans
+                .iter()
+                .find(|s| s.range == range && s.label == label && s.annotator == annotator)
+            {
+                open.selected_span = Some(existing.id);
+                open.selection = None;
+                self.status = Some(Status {
+                    text: format!("already tagged {label} at {range}"),
+                    error: false,
+                });
+                return Ok(());
+            }
+            let span = self
+                .store
+                .add_span(open.doc.id, annotator, range, label, Origin::Manual)?;
+            history.record(Change::Restore { span: span.id });
+            open.selection = None;
+            open.selected_span = Some(span.id);
+            self.status = Some(Status {
+                text: format!("tagged {label} {range}"),
+                error: false,
+            });
+        } else if let Some(id) = open.selected_span {
+            let Some(current) = open.spans.iter().find(|s| s.id == id) else {
+                return Ok(());
+            };
+            if current.label == label {
+                return Ok(());
+            }
+            let change = Change::Relabel {
+                span: id,
+                from: current.label.clone(),
+                to: label.to_owned(),
+            };
+            self.store.apply(&change, annotator)?;
+            history.record(change);
+            self.status = Some(Status {
+                text: format!("relabelled as {label}"),
+                error: false,
+            });
+        } else {
+            return Ok(());
+        }
+        self.reload_spans()
+    }
+
+    fn delete_selected(&mut self) -> anyhow::Result<()> {
+        let Some((annotator, _)) = self.annotator.clone() else {
+            return Ok(());
+        };
+        let Some(open) = &mut self.open else {
+            return Ok(());
+        };
+        let Some(id) = open.selected_span else {
+            return Ok(());
+        };
+        let change = Change::Delete { span: id };
+        self.store.apply(&change, annotator)?;
+        self.histories.entry(open.doc.id).or_default().record(change);
+        open.selected_span = None;
+        self.status = Some(Status {
+            text: "span deleted".into(),
+            error: false,
+        });
+        self.reload_spans()
+    }
+
+    fn undo_redo(&mut self, undo: bool) -> anyhow::Result<()> {
+        let Some((annotator, _)) = self.annotator.clone() else {
+            return Ok(());
+        };
+        let Some(open) = &mut self.open else {
+            return Ok(());
+        };
+        let history = self.histories.entry(open.doc.id).or_default();
+        let change = if undo { history.undo() } else { history.redo() };
+        let Some(change) = change else {
+            return Ok(());
+        };
+        if let Err(error) = self.store.apply(&change, annotator) {
+            if undo {
+                history.undo_failed();
+            } else {
+                history.redo_failed();
+            }
+            return Err(error.into());
+        }
+        open.selection = None;
+        open.selected_span = match change {
+            Change::Delete { .. } => None,
+            _ => Some(change.span()),
+        };
+        self.status = Some(Status {
+            text: if undo { "undone".into() } else { "redone".into() },
+            error: false,
+        });
+        self.reload_spans()
+    }
+
+    fn set_zoom(&mut self, zoom: f32) {
+        self.settings.zoom = zoom.clamp(MIN_ZOOM, MAX_ZOOM);
+        self.save_settings();
+    }
+
+    fn import(&mut self, paths: &[PathBuf]) {
+        let actor = self.annotator.as_ref().map(|(id, _)| *id);
+        let results = io::import_txt_files(&mut self.store, paths, actor);
+        let mut added = 0;
+        let mut present = 0;
+        let mut first_new = None;
+        for result in results {
+            match result {
+                Ok(crate::store::Imported::Added(id)) => {
+                    added += 1;
+                    first_new.get_or_insert(id);
+                }
+                Ok(crate::store::Imported::AlreadyPresent(id)) => {
+                    present += 1;
+                    first_new.get_or_insert(id);
+                }
+                Err(error) => self.errors.push(format!("{error:#}")),
+            }
+        }
+        self.refresh_documents();
+        self.status = Some(Status {
+            text: format!("imported {added} new, {present} already in the project"),
+            error: false,
+        });
+        if let Some(id) = first_new {
+            self.run(Command::OpenDocument(id));
+        }
+    }
+
+    fn open_document(&mut self, id: DocId) -> anyhow::Result<()> {
+        let doc = self.store.document(id)?;
+        let spans = self.store.spans(id)?;
+        let text: Arc<str> = Arc::from(doc.text.as_str());
+        let index = Arc::new(OffsetIndex::new(&text));
+        self.open = Some(OpenDoc {
+            doc,
+            text,
+            index,
+            spans,
+            revision: 0,
+            selection: None,
+            selected_span: None,
+            view: ArticleView::default(),
+        });
+        Ok(())
+    }
+
+    fn reload_spans(&mut self) -> anyhow::Result<()> {
+        if let Some(open) = &mut self.open {
+            open.spans = self.store.spans(open.doc.id)?;
+            open.revision += 1;
+            if let Some(id) = open.selected_span
+                && !open.spans.iter().any(|s| s.id == id)
+            {
+                open.selected_span = None;
+            }
+            let count = open.spans.len();
+            if let Some(summary) = self.docs.iter_mut().find(|d| d.id == open.doc.id) {
+                summary.span_count = count;
+            }
+        }
+        Ok(())
+    }
+
+    fn refresh_documents(&mut self) {
+        match self.store.documents() {
+            Ok(docs) => self.docs = docs,
+            Err(error) => self.errors.push(format!("{error:#}")),
+        }
+    }
+
+    fn save_settings(&mut self) {
+        let Some(path) = &self.settings_path else { return };
+        if let Err(error) = self.settings.save(path) {
+            self.status = Some(Status {
+                text: format!("{error:#}"),
+                error: true,
+            });
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if let Some(dark) = self.settings.dark_mode {
+            let theme = if dark {
+                egui::Theme::Dark
+            } else {
+                egui::Theme::Light
+            };
+            if ui.ctx().theme() != theme {
+                ui.ctx().set_theme(theme);
+            }
+        }
+        App::ui(self, ui);
+    }
+}
+
+/// The first line of `text`, cut to at most `max` characters.
+fn short_title(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    if line.chars().count() <= max {
+        return line.to_owned();
+    }
+    let mut out: String = line.chars().take(max).collect();
+    out.push('…');
+    out
+}
+
+/// Register Noto Sans and Noto Naskh Arabic with egui for its own widgets.
+pub fn install_egui_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    for (name, bytes) in [
+        ("NotoSans", crate::fonts::SANS_REGULAR),
+        ("NotoNaskhArabic", crate::fonts::NASKH_REGULAR),
+    ] {
+        fonts
+            .font_data
+            .insert(name.to_owned(), Arc::new(egui::FontData::from_static(bytes)));
+    }
+    if let Some(family) = fonts.families.get_mut(&egui::FontFamily::Proportional) {
+        family.insert(0, "NotoSans".to_owned());
+        family.insert(1, "NotoNaskhArabic".to_owned());
+    }
+    ctx.set_fonts(fonts);
+}

@@ -1,0 +1,297 @@
+//! The real app driven headless through egui_kittest: drags, clicks and keys
+//! on the rendered article, checked against what lands in SQLite.
+
+use egui::{Key, Modifiers, Pos2};
+use egui_kittest::Harness;
+use tawsim::model::{Origin, Span};
+use tawsim::schema::Schema;
+use tawsim::settings::Settings;
+use tawsim::store::Store;
+use tawsim::ui::App;
+
+const ARTICLE: &str = include_str!("../assets/samples/idlib-ceasefire-ar.txt");
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+fn project() -> (Fixture, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("project.db");
+    let mut store = Store::open(&path).unwrap();
+    let parsed = tawsim::io::parse_txt(ARTICLE.as_bytes(), "idlib-ceasefire-ar.txt").unwrap();
+    store.import_document(&parsed.doc, None).unwrap();
+    (Fixture { _dir: dir, path }, store)
+}
+
+fn harness(store: Store) -> Harness<'static, App> {
+    let settings = Settings {
+        annotator: Some("tester".into()),
+        ..Settings::default()
+    };
+    let app = App::new(store, Schema::default_schema(), settings, None);
+    let mut harness = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    harness.run();
+    harness
+}
+
+/// Code-point range of the `nth` occurrence of `word` in the article text.
+fn find(text: &str, word: &str, nth: usize) -> std::ops::Range<usize> {
+    let chars: Vec<char> = text.chars().collect();
+    let w: Vec<char> = word.chars().collect();
+    let start = (0..chars.len())
+        .filter(|&i| chars[i..].starts_with(&w))
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{word} occurs {nth}+1 times"));
+    start..start + w.len()
+}
+
+fn text_of(harness: &Harness<'_, App>) -> String {
+    let app = harness.state();
+    let doc = app.current_document().unwrap();
+    app.store().document(doc).unwrap().text
+}
+
+/// Centre of the box of code point `c` on screen.
+fn centre(harness: &Harness<'_, App>, c: usize) -> Pos2 {
+    let boxes = harness.state().screen_boxes(c..c + 1);
+    boxes.first().unwrap_or_else(|| panic!("char {c} is on screen")).center()
+}
+
+/// Press at code point `from`, drag through the middle, release at `to`.
+fn drag(harness: &mut Harness<'_, App>, from: usize, to: usize, modifiers: Modifiers) {
+    let a = centre(harness, from);
+    let b = centre(harness, to);
+    harness.hover_at(a);
+    harness.run();
+    harness.drag_at(a);
+    harness.run();
+    harness.hover_at(a.lerp(b, 0.5));
+    harness.run();
+    harness.hover_at(b);
+    harness.run();
+    if modifiers != Modifiers::NONE {
+        harness.event(egui::Event::ModifiersChanged(modifiers));
+    }
+    harness.event(egui::Event::PointerButton {
+        pos: b,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers,
+    });
+    harness.run();
+    if modifiers != Modifiers::NONE {
+        harness.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+        harness.run();
+    }
+}
+
+fn click(harness: &mut Harness<'_, App>, c: usize) {
+    let p = centre(harness, c);
+    harness.hover_at(p);
+    harness.run();
+    harness.drag_at(p);
+    harness.run();
+    harness.event(egui::Event::PointerButton {
+        pos: p,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    harness.run();
+}
+
+fn stored_spans(path: &std::path::Path) -> Vec<Span> {
+    // A second, independent connection: what is on disk, not what the app holds.
+    let store = Store::open(path).unwrap();
+    let doc = store.documents().unwrap()[0].id;
+    store.spans(doc).unwrap()
+}
+
+#[test]
+fn drag_across_idlib_and_press_2_stores_a_place_span() {
+    let (fixture, store) = project();
+    let mut harness = harness(store);
+    let text = text_of(&harness);
+    let idlib = find(&text, "إدلب", 0);
+    // Press inside the first letter, release inside the last: word snapping
+    // makes it the whole word.
+    drag(&mut harness, idlib.start, idlib.end - 1, Modifiers::NONE);
+    assert_eq!(
+        harness.state().selection().map(|s| s.as_range()),
+        Some(idlib.clone())
+    );
+    harness.key_press(Key::Num2);
+    harness.run();
+
+    let spans = stored_spans(&fixture.path);
+    assert_eq!(spans.len(), 1);
+    let span = &spans[0];
+    assert_eq!(span.range.as_range(), idlib);
+    assert_eq!(span.label, "PLACE");
+    assert_eq!(span.text, "إدلب");
+    assert_eq!(span.origin, Origin::Manual);
+    // The new span is selected and listed in the side panel with its text.
+    assert_eq!(harness.state().selected_span(), Some(span.id));
+    assert!(harness.query_all_by_label("إدلب").count() >= 1);
+}
+
+#[test]
+fn dragging_right_to_left_or_left_to_right_selects_the_same_words() {
+    let (_fixture, store) = project();
+    let mut harness = harness(store);
+    let text = text_of(&harness);
+    let phrase = find(&text, "قوات الأسد", 0);
+    drag(&mut harness, phrase.end - 2, phrase.start + 1, Modifiers::NONE);
+    assert_eq!(harness.state().selection().map(|s| s.as_range()), Some(phrase.clone()));
+    drag(&mut harness, phrase.start + 1, phrase.end - 2, Modifiers::NONE);
+    assert_eq!(harness.state().selection().map(|s| s.as_range()), Some(phrase));
+}
+
+#[test]
+fn relabel_delete_undo_redo() {
+    let (fixture, store) = project();
+    let mut harness = harness(store);
+    let text = text_of(&harness);
+    let word = find(&text, "إدلب", 1);
+    drag(&mut harness, word.start, word.end - 1, Modifiers::NONE);
+    harness.key_press(Key::Num2);
+    harness.run();
+    let id = stored_spans(&fixture.path)[0].id;
+
+    // Click elsewhere, then click the span to select it, then press 4: ACTOR.
+    click(&mut harness, find(&text, "الخميس", 0).start);
+    assert_eq!(harness.state().selected_span(), None);
+    click(&mut harness, word.start + 1);
+    assert_eq!(harness.state().selected_span(), Some(id));
+    harness.key_press(Key::Num4);
+    harness.run();
+    assert_eq!(stored_spans(&fixture.path)[0].label, "ACTOR");
+
+    harness.key_press(Key::Delete);
+    harness.run();
+    assert!(stored_spans(&fixture.path).is_empty());
+
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    let spans = stored_spans(&fixture.path);
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].label, "ACTOR");
+
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z); // undo the relabel
+    harness.run();
+    assert_eq!(stored_spans(&fixture.path)[0].label, "PLACE");
+
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    harness.run();
+    assert_eq!(stored_spans(&fixture.path)[0].label, "ACTOR");
+    harness.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    harness.run();
+    assert!(stored_spans(&fixture.path).is_empty());
+
+    // Every action left an audit row.
+    let store = Store::open(&fixture.path).unwrap();
+    let doc = store.documents().unwrap()[0].id;
+    let actions: Vec<String> = store.audit(doc).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.len() >= 7, "{actions:?}");
+}
+
+#[test]
+fn alt_drag_keeps_character_precision() {
+    let (fixture, store) = project();
+    let mut harness = harness(store);
+    let text = text_of(&harness);
+    // «والأربعاء»: with Alt, drag over «الأربعاء» only, leaving the clitic و.
+    let word = find(&text, "والأربعاء", 0);
+    drag(&mut harness, word.start + 1, word.end - 1, Modifiers::ALT);
+    assert_eq!(
+        harness.state().selection().map(|s| s.as_range()),
+        Some(word.start + 1..word.end)
+    );
+    harness.key_press(Key::Num3);
+    harness.run();
+    let spans = stored_spans(&fixture.path);
+    assert_eq!(spans[0].text, "الأربعاء");
+    assert_eq!(spans[0].label, "DATE");
+
+    // Without Alt the same drag snaps to the whole word, clitic included.
+    drag(&mut harness, word.start + 1, word.end - 1, Modifiers::NONE);
+    assert_eq!(harness.state().selection().map(|s| s.as_range()), Some(word));
+}
+
+#[test]
+fn double_click_selects_a_word_and_zoom_keys_change_the_text_size() {
+    let (_fixture, store) = project();
+    let mut harness = harness(store);
+    let text = text_of(&harness);
+    let word = find(&text, "سورية", 0);
+    let p = centre(&harness, word.start + 2);
+    harness.hover_at(p);
+    harness.run();
+    for _ in 0..2 {
+        harness.drag_at(p);
+        harness.step();
+        harness.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed: false,
+            modifiers: Modifiers::NONE,
+        });
+        harness.step();
+    }
+    harness.run();
+    assert_eq!(harness.state().selection().map(|s| s.as_range()), Some(word));
+
+    let before = harness.state().article_layout().unwrap().params().font_size;
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Plus);
+    harness.run();
+    let after = harness.state().article_layout().unwrap().params().font_size;
+    assert!(after > before, "{before} -> {after}");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num0);
+    harness.run();
+    assert_eq!(harness.state().article_layout().unwrap().params().font_size, before);
+}
+
+#[test]
+fn clicking_a_span_in_the_list_selects_it() {
+    let (_fixture, mut store) = project();
+    let doc = store.documents().unwrap()[0].id;
+    let annotator = store.annotator_id("tester").unwrap();
+    let text = store.document(doc).unwrap().text;
+    let r = find(&text, "بوتين", 0);
+    let range = tawsim::model::CharRange::new(r.start, r.end).unwrap();
+    let span = store
+        .add_span(doc, annotator, range, "ACTOR", Origin::Manual)
+        .unwrap();
+    let mut harness = harness(store);
+    harness.get_by_label("بوتين").click();
+    harness.run();
+    assert_eq!(harness.state().selected_span(), Some(span.id));
+    // And it is on screen after the scroll.
+    let boxes = harness.state().screen_boxes(r.clone());
+    assert!(!boxes.is_empty());
+}
+
+#[test]
+fn imported_text_file_opens_and_bad_files_are_reported() {
+    let (fixture, store) = project();
+    let mut harness = harness(store);
+    let dir = fixture.path.parent().unwrap();
+    let good = dir.join("good.txt");
+    std::fs::write(&good, "عنوان الخبر\r\nقتل 3 مدنيين في حلب.\r\n").unwrap();
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, b"\xd8\xa5\xff\xfe").unwrap();
+    harness
+        .state_mut()
+        .run(tawsim::ui::Command::Import(vec![good, bad.clone()]));
+    harness.run();
+    let app = harness.state();
+    let doc = app.current_document().unwrap();
+    assert_eq!(app.store().document(doc).unwrap().text, "عنوان الخبر\nقتل 3 مدنيين في حلب.");
+    assert_eq!(app.errors().len(), 1);
+    assert!(app.errors()[0].contains("bad.txt"), "{}", app.errors()[0]);
+    assert_eq!(app.store().documents().unwrap().len(), 2);
+}
