@@ -1,1 +1,1273 @@
-//! (in progress)
+//! The project store: one SQLite file holding the articles, the annotators,
+//! every span ever made and an audit log of every change.
+//!
+//! This module is the only place that talks SQL. Each mutating call is one
+//! immediate transaction that writes the change together with its audit row;
+//! when the call returns `Ok`, the change is committed to disk
+//! (`journal_mode=WAL`, `synchronous=FULL`). It must not know about egui, must
+//! not keep state that could drift from the file (no caches of rows), and must
+//! never change a document's text or remove a span row: deletion is a
+//! `deleted_at` mark, so the audit log can always be replayed.
+//!
+//! # Database format
+//!
+//! The schema version is `PRAGMA user_version` ([`SCHEMA_VERSION`]). Migrations
+//! are an append-only list of SQL scripts; all pending ones run in one
+//! immediate transaction, after a backup copy of an older non-empty project is
+//! written with `VACUUM INTO '<path>.v<N>.bak'` (N = the old version). A file
+//! whose version is newer than this build knows is refused and left untouched.
+//! An SQLite file with version 0 that already holds tables belongs to some
+//! other program and is refused too.
+//!
+//! All tables are `STRICT`. Offsets are Unicode code points (Python `str`
+//! indices), start inclusive, end exclusive. Timestamps are RFC 3339 UTC with
+//! milliseconds, e.g. `2025-01-16T09:30:12.345Z`. JSON columns hold JSON text.
+//!
+//! | table | column | meaning |
+//! |---|---|---|
+//! | `documents` | `id` | row id ([`DocId`]), in import order |
+//! | | `title` | display title |
+//! | | `text` | the article, exactly as imported; never updated (a trigger refuses) |
+//! | | `sha256` | lowercase hex SHA-256 of the UTF-8 `text`; unique, so a text is imported once |
+//! | | `source` | where it came from: the file path as given, or an origin string |
+//! | | `meta` | JSON object, e.g. `{"file_name":"a.txt","had_bom":false}` |
+//! | | `direction` | `'rtl'` (default), `'ltr'` or `'auto'` |
+//! | | `char_len` | number of code points of `text` (checked: `= length(text)`) |
+//! | | `imported_at` | timestamp |
+//! | `annotators` | `id`, `name` (unique, not blank), `created_at` | the people who label |
+//! | `spans` | `id` | row id ([`SpanId`]) |
+//! | | `doc_id`, `annotator_id` | foreign keys |
+//! | | `start`, `end` | code-point offsets, `0 <= start < end <= char_len` |
+//! | | `label` | label name from the label schema, e.g. `PLACE` |
+//! | | `text` | copy of the covered text, `substr(documents.text, start+1, end-start)` |
+//! | | `origin` | `'manual'` or `'imported'` |
+//! | | `created_at`, `updated_at` | timestamps |
+//! | | `deleted_at` | `NULL` while the span is live; set by a delete, cleared by a restore |
+//! | `audit` | `id`, `at` | order and time of the event |
+//! | | `actor` | annotator id, `NULL` for the system (e.g. an import from the command line) |
+//! | | `action` | one of `annotator.create`, `document.import`, `document.direction`, `span.add`, `span.delete`, `span.restore`, `span.relabel` |
+//! | | `doc_id`, `span_id` | what the event is about (`NULL` when not applicable) |
+//! | | `before`, `after` | JSON of the row before and after (`null` when absent) |
+//!
+//! Indexes: `spans(doc_id, start)`, `documents(sha256)` (unique), `audit(doc_id, id)`.
+//! Triggers refuse any UPDATE of a document's `text`/`sha256`/`char_len`, any
+//! change to a span's `doc_id`/`start`/`end`/`text`, any DELETE of a span, and
+//! any UPDATE or DELETE of an audit row.
+//!
+//! A span row in `before`/`after` looks like:
+//!
+//! ```json
+//! {"id":3,"doc":1,"annotator":1,"start":370,"end":374,"label":"PLACE",
+//!  "text":"إدلب","origin":"manual","deleted_at":null}
+//! ```
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::model::{AnnotatorId, Change, CharRange, DocId, Origin, Span, SpanId};
+
+/// Schema migrations, oldest first. Only ever append to this list: entry `i`
+/// moves a database from `user_version = i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[MIGRATION_1];
+
+/// The newest schema version this build reads and writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a call waits for another connection's write lock before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const MIGRATION_1: &str = r#"
+CREATE TABLE documents (
+    id          INTEGER PRIMARY KEY,
+    title       TEXT NOT NULL,
+    text        TEXT NOT NULL CHECK (length(text) > 0),
+    sha256      TEXT NOT NULL CHECK (length(sha256) = 64),
+    source      TEXT NOT NULL,
+    meta        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(meta)),
+    direction   TEXT NOT NULL DEFAULT 'rtl' CHECK (direction IN ('rtl', 'ltr', 'auto')),
+    char_len    INTEGER NOT NULL CHECK (char_len = length(text)),
+    imported_at TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX documents_by_sha256 ON documents(sha256);
+
+CREATE TABLE annotators (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE spans (
+    id           INTEGER PRIMARY KEY,
+    doc_id       INTEGER NOT NULL REFERENCES documents(id),
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    start        INTEGER NOT NULL CHECK (start >= 0),
+    "end"        INTEGER NOT NULL,
+    label        TEXT NOT NULL CHECK (length(trim(label)) > 0),
+    text         TEXT NOT NULL,
+    origin       TEXT NOT NULL CHECK (origin IN ('manual', 'imported')),
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    deleted_at   TEXT,
+    CHECK (start < "end"),
+    CHECK (length(text) = "end" - start)
+) STRICT;
+CREATE INDEX spans_by_doc_start ON spans(doc_id, start);
+
+CREATE TABLE audit (
+    id      INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    actor   INTEGER REFERENCES annotators(id),
+    action  TEXT NOT NULL,
+    doc_id  INTEGER REFERENCES documents(id),
+    span_id INTEGER REFERENCES spans(id),
+    before  TEXT NOT NULL CHECK (json_valid(before)),
+    after   TEXT NOT NULL CHECK (json_valid(after))
+) STRICT;
+CREATE INDEX audit_by_doc ON audit(doc_id, id);
+
+CREATE TRIGGER documents_text_is_immutable
+BEFORE UPDATE OF text, sha256, char_len ON documents
+BEGIN
+    SELECT RAISE(ABORT, 'a document''s text never changes after import');
+END;
+
+CREATE TRIGGER spans_range_is_immutable
+BEFORE UPDATE OF doc_id, start, "end", text ON spans
+BEGIN
+    SELECT RAISE(ABORT, 'a span''s document, range and covered text never change');
+END;
+
+CREATE TRIGGER spans_are_never_removed
+BEFORE DELETE ON spans
+BEGIN
+    SELECT RAISE(ABORT, 'spans are never removed: set deleted_at instead');
+END;
+
+CREATE TRIGGER audit_is_append_only_update
+BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+
+CREATE TRIGGER audit_is_append_only_delete
+BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+"#;
+
+/// Errors from the project store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite could not open or create the file.
+    #[error(
+        "cannot open the project database; check that the folder exists and that you may write to it: {}",
+        path.display()
+    )]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// The file exists but is not an SQLite database.
+    #[error(
+        "this file is not a tawsim project (it is not an SQLite database); choose a project file or a new file name: {}",
+        path.display()
+    )]
+    NotADatabase { path: PathBuf },
+    /// The file is an SQLite database of some other program.
+    #[error(
+        "this SQLite database is not a tawsim project (it has tables but no tawsim schema version); choose a project file or a new file name: {}",
+        path.display()
+    )]
+    NotAProject { path: PathBuf },
+    /// The file can only be read (permissions, read-only medium).
+    #[error(
+        "the project database can only be read, not written; copy it somewhere writable or fix its permissions: {}",
+        path.display()
+    )]
+    ReadOnly { path: PathBuf },
+    /// The schema version is newer than this build knows.
+    #[error(
+        "this project was written by a newer version of tawsim (schema {found}, this build reads up to {supported}); open it with a newer tawsim: {}",
+        path.display()
+    )]
+    TooNew {
+        found: i64,
+        supported: i64,
+        path: PathBuf,
+    },
+    /// The backup before a migration could not be written; nothing was migrated.
+    #[error(
+        "could not write a backup of the project before upgrading it, so it was not upgraded; free some disk space and open it again: {}",
+        backup.display()
+    )]
+    Backup {
+        backup: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// A migration failed; the database was rolled back to its old version.
+    #[error(
+        "could not upgrade the project to schema {version}; it was left at its old version, report this with the file: {}",
+        path.display()
+    )]
+    Migrate {
+        version: i64,
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// Any other SQLite failure; the transaction was rolled back.
+    #[error(
+        "could not {action} in the project database, nothing was changed; if this repeats, check free disk space and that no other program is writing the project"
+    )]
+    Sqlite {
+        action: &'static str,
+        source: rusqlite::Error,
+    },
+    /// A row holds a value this build cannot read.
+    #[error("the project database holds an invalid value ({what}); restore it from a backup")]
+    Corrupt { what: String },
+    #[error("there is no document {doc} in this project; refresh the document list")]
+    DocumentNotFound { doc: DocId },
+    #[error("there is no span {span} in this project; refresh the document")]
+    SpanNotFound { span: SpanId },
+    #[error("there is no annotator {annotator} in this project; choose an annotator again")]
+    AnnotatorNotFound { annotator: AnnotatorId },
+    #[error("an annotator name cannot be empty; type a name")]
+    BlankAnnotatorName,
+    #[error("a span needs a label, and the label given is empty; choose a label")]
+    BlankLabel,
+    #[error("the article {title:?} has no text; import a file that holds the article")]
+    EmptyText { title: String },
+    #[error(
+        "the article {title:?} contains a NUL character at character {offset}, which an article never has; save it as plain UTF-8 text and import again"
+    )]
+    NulInText { title: String, offset: usize },
+    /// A span range does not fit the document.
+    #[error(
+        "span {start}..{end} does not fit document {doc}, which has {char_len} characters; select the text again"
+    )]
+    SpanOutOfRange {
+        doc: DocId,
+        start: usize,
+        end: usize,
+        char_len: usize,
+    },
+    /// A relabel whose `from` is not the current label: the view was stale.
+    #[error(
+        "span {span} is labelled {found}, not {expected}; it was changed elsewhere, so nothing was written (reload the document)"
+    )]
+    StaleLabel {
+        span: SpanId,
+        expected: String,
+        found: String,
+    },
+    #[error("span {span} is already deleted; nothing was written (reload the document)")]
+    AlreadyDeleted { span: SpanId },
+    #[error(
+        "span {span} is not deleted, so it cannot be restored; nothing was written (reload the document)"
+    )]
+    NotDeleted { span: SpanId },
+    #[error("span {span} is deleted; restore it before relabelling it")]
+    SpanDeleted { span: SpanId },
+}
+
+/// Text direction of a document, as the annotator chose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Direction {
+    /// Right to left (Arabic): the default.
+    #[default]
+    Rtl,
+    /// Left to right.
+    Ltr,
+    /// Decided per paragraph from its first strong character.
+    Auto,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Rtl => "rtl",
+            Direction::Ltr => "ltr",
+            Direction::Auto => "auto",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rtl" => Some(Direction::Rtl),
+            "ltr" => Some(Direction::Ltr),
+            "auto" => Some(Direction::Auto),
+            _ => None,
+        }
+    }
+}
+
+/// An article to import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDocument {
+    pub title: String,
+    pub text: String,
+    /// The file path as given, or an origin string.
+    pub source: String,
+    /// A JSON object with whatever the importer knows (file name, checksums, …).
+    pub meta: serde_json::Value,
+}
+
+/// A stored article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub id: DocId,
+    pub title: String,
+    pub text: String,
+    /// Lowercase hex SHA-256 of the UTF-8 text.
+    pub sha256: String,
+    pub source: String,
+    pub meta: serde_json::Value,
+    pub direction: Direction,
+    /// Number of code points in `text`.
+    pub char_len: usize,
+    pub imported_at: String,
+}
+
+/// One line of the document list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSummary {
+    pub id: DocId,
+    pub title: String,
+    pub char_len: usize,
+    /// Live (not deleted) spans.
+    pub span_count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotator {
+    pub id: AnnotatorId,
+    pub name: String,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: String,
+    /// `None` for the system.
+    pub actor: Option<AnnotatorId>,
+    /// e.g. `span.add`; see the module documentation for the list.
+    pub action: String,
+    pub doc: Option<DocId>,
+    pub span: Option<SpanId>,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// The outcome of importing a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// A new document with this id.
+    Added(DocId),
+    /// A document with the same text (same SHA-256) was already there; nothing was written.
+    AlreadyPresent(DocId),
+}
+
+impl Imported {
+    /// The id of the document, new or existing.
+    pub fn id(self) -> DocId {
+        match self {
+            Imported::Added(id) | Imported::AlreadyPresent(id) => id,
+        }
+    }
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+/// An open project database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Open the project at `path`, creating it if it does not exist, and bring
+    /// its schema up to date (after a backup; see the module documentation).
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // Reading the header is the first access to the file: a file that is not
+        // SQLite fails here, before anything could be written to it.
+        let version = user_version(&conn).map_err(|source| {
+            if source.sqlite_error_code() == Some(ErrorCode::NotADatabase) {
+                StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                open_err(source)
+            }
+        })?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+                path: path.to_path_buf(),
+            });
+        }
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(open_err)? {
+            return Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        if version == 0 && has_tables(&conn).map_err(open_err)? {
+            return Err(StoreError::NotAProject {
+                path: path.to_path_buf(),
+            });
+        }
+        // `journal_mode` answers with the mode in effect; a file system without
+        // WAL support keeps the rollback journal, which is still safe.
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .map_err(open_err)?;
+        configure(&conn).map_err(open_err)?;
+        migrate(&mut conn, Some(path), MIGRATIONS)?;
+        Ok(Store {
+            conn,
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    /// A fresh project that lives in memory only (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: PathBuf::from(":memory:"),
+            source,
+        };
+        let mut conn = Connection::open_in_memory().map_err(open_err)?;
+        configure(&conn).map_err(open_err)?;
+        migrate(&mut conn, None, MIGRATIONS)?;
+        Ok(Store { conn, path: None })
+    }
+
+    /// The database file, or `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The id of the annotator called `name` (surrounding whitespace ignored),
+    /// creating the annotator (with an audit row) if there is none yet.
+    pub fn annotator_id(&mut self, name: &str) -> Result<AnnotatorId, StoreError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::BlankAnnotatorName);
+        }
+        const FIND: &str = "SELECT id FROM annotators WHERE name = ?1";
+        let found = self
+            .conn
+            .prepare_cached(FIND)
+            .and_then(|mut stmt| stmt.query_row([name], |row| row.get(0)).optional())
+            .during("look up an annotator")?;
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        let tx = self.begin("add an annotator")?;
+        // Another program may have added the name since the lookup above.
+        let found = tx
+            .query_row(FIND, [name], |row| row.get(0))
+            .optional()
+            .during("look up an annotator")?;
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        let at = now();
+        let id: AnnotatorId = tx
+            .query_row(
+                "INSERT INTO annotators (name, created_at) VALUES (?1, ?2) RETURNING id",
+                params![name, at],
+                |row| row.get(0),
+            )
+            .during("add an annotator")?;
+        write_audit(
+            &tx,
+            &at,
+            None,
+            "annotator.create",
+            None,
+            None,
+            &serde_json::Value::Null,
+            &json!({ "id": id, "name": name }),
+        )?;
+        tx.commit().during("save a new annotator")?;
+        Ok(id)
+    }
+
+    /// All annotators, oldest first.
+    pub fn annotators(&self) -> Result<Vec<Annotator>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name FROM annotators ORDER BY id")
+            .during("list annotators")?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(Annotator {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                })
+            })
+            .during("list annotators")?;
+        rows.collect::<Result<_, _>>().during("list annotators")
+    }
+
+    /// Add an article, unless one with the same text (same SHA-256) is already
+    /// in the project. The text is stored exactly as given.
+    pub fn import_document(
+        &mut self,
+        doc: &NewDocument,
+        actor: Option<AnnotatorId>,
+    ) -> Result<Imported, StoreError> {
+        if doc.text.is_empty() {
+            return Err(StoreError::EmptyText {
+                title: doc.title.clone(),
+            });
+        }
+        // SQLite's character functions stop at a NUL, so offsets past one would be wrong.
+        if let Some(offset) = doc.text.chars().position(|c| c == '\0') {
+            return Err(StoreError::NulInText {
+                title: doc.title.clone(),
+                offset,
+            });
+        }
+        let sha256 = sha256_hex(doc.text.as_bytes());
+        let char_len = doc.text.chars().count();
+        let meta = doc.meta.to_string();
+        let tx = self.begin("import a document")?;
+        if let Some(actor) = actor {
+            ensure_annotator(&tx, actor)?;
+        }
+        let existing: Option<DocId> = tx
+            .query_row(
+                "SELECT id FROM documents WHERE sha256 = ?1",
+                [&sha256],
+                |row| row.get(0),
+            )
+            .optional()
+            .during("look for an identical document")?;
+        if let Some(id) = existing {
+            return Ok(Imported::AlreadyPresent(id));
+        }
+        let at = now();
+        let direction = Direction::default().as_str();
+        let id: DocId = tx
+            .query_row(
+                "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                params![
+                    doc.title,
+                    doc.text,
+                    sha256,
+                    doc.source,
+                    meta,
+                    direction,
+                    to_i64(char_len),
+                    at
+                ],
+                |row| row.get(0),
+            )
+            .during("import a document")?;
+        let after = json!({
+            "id": id,
+            "title": doc.title,
+            "sha256": sha256,
+            "source": doc.source,
+            "char_len": char_len,
+            "direction": direction,
+        });
+        write_audit(
+            &tx,
+            &at,
+            actor,
+            "document.import",
+            Some(id),
+            None,
+            &serde_json::Value::Null,
+            &after,
+        )?;
+        tx.commit().during("save an imported document")?;
+        Ok(Imported::Added(id))
+    }
+
+    /// All documents in import order, with their number of live spans.
+    pub fn documents(&self) -> Result<Vec<DocumentSummary>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT d.id, d.title, d.char_len,
+                        (SELECT count(*) FROM spans s WHERE s.doc_id = d.id AND s.deleted_at IS NULL)
+                 FROM documents d ORDER BY d.id",
+            )
+            .during("list documents")?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, DocId>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            })
+            .during("list documents")?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, title, char_len, span_count) = row.during("list documents")?;
+            out.push(DocumentSummary {
+                id,
+                title,
+                char_len: to_usize(char_len, "documents.char_len")?,
+                span_count: to_usize(span_count, "span count")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One document with its full text.
+    pub fn document(&self, id: DocId) -> Result<Document, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT title, text, sha256, source, meta, direction, char_len, imported_at
+                 FROM documents WHERE id = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([id], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, String>(5)?,
+                        row.get::<_, i64>(6)?,
+                        row.get::<_, String>(7)?,
+                    ))
+                })
+                .optional()
+            })
+            .during("read a document")?;
+        let Some((title, text, sha256, source, meta, direction, char_len, imported_at)) = row
+        else {
+            return Err(StoreError::DocumentNotFound { doc: id });
+        };
+        Ok(Document {
+            id,
+            title,
+            text,
+            sha256,
+            source,
+            meta: parse_json(&meta, "documents.meta")?,
+            direction: parse_direction(&direction)?,
+            char_len: to_usize(char_len, "documents.char_len")?,
+            imported_at,
+        })
+    }
+
+    /// Change how a document is laid out. Writing the direction it already has
+    /// changes nothing and writes no audit row.
+    pub fn set_direction(
+        &mut self,
+        doc: DocId,
+        dir: Direction,
+        actor: Option<AnnotatorId>,
+    ) -> Result<(), StoreError> {
+        let tx = self.begin("change a document's direction")?;
+        if let Some(actor) = actor {
+            ensure_annotator(&tx, actor)?;
+        }
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT direction FROM documents WHERE id = ?1",
+                [doc],
+                |row| row.get(0),
+            )
+            .optional()
+            .during("read a document's direction")?;
+        let Some(current) = current else {
+            return Err(StoreError::DocumentNotFound { doc });
+        };
+        let current = parse_direction(&current)?;
+        if current == dir {
+            return Ok(());
+        }
+        tx.execute(
+            "UPDATE documents SET direction = ?1 WHERE id = ?2",
+            params![dir.as_str(), doc],
+        )
+        .during("change a document's direction")?;
+        write_audit(
+            &tx,
+            &now(),
+            actor,
+            "document.direction",
+            Some(doc),
+            None,
+            &json!({ "direction": current.as_str() }),
+            &json!({ "direction": dir.as_str() }),
+        )?;
+        tx.commit().during("save a document's direction")
+    }
+
+    /// The live (not deleted) spans of a document, ordered by start, end, id.
+    pub fn spans(&self, doc: DocId) -> Result<Vec<Span>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{SPAN_SELECT} WHERE doc_id = ?1 AND deleted_at IS NULL ORDER BY start, \"end\", id"
+            ))
+            .during("list spans")?;
+        let rows = stmt.query_map([doc], SpanRow::read).during("list spans")?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row.during("list spans")?.into_span()?);
+        }
+        Ok(out)
+    }
+
+    /// One span by id, whether live or deleted (undo needs deleted ones).
+    pub fn span(&self, id: SpanId) -> Result<Span, StoreError> {
+        load_span(&self.conn, id)?.into_span()
+    }
+
+    /// Label `range` of document `doc`. The covered text is copied by SQLite
+    /// from the stored text. Refuses a range past the end of the document.
+    pub fn add_span(
+        &mut self,
+        doc: DocId,
+        annotator: AnnotatorId,
+        range: CharRange,
+        label: &str,
+        origin: Origin,
+    ) -> Result<Span, StoreError> {
+        if label.trim().is_empty() {
+            return Err(StoreError::BlankLabel);
+        }
+        let tx = self.begin("add a span")?;
+        let char_len: Option<i64> = tx
+            .prepare_cached("SELECT char_len FROM documents WHERE id = ?1")
+            .and_then(|mut stmt| stmt.query_row([doc], |row| row.get(0)).optional())
+            .during("read a document's length")?;
+        let Some(char_len) = char_len else {
+            return Err(StoreError::DocumentNotFound { doc });
+        };
+        let char_len = to_usize(char_len, "documents.char_len")?;
+        if range.end() > char_len {
+            return Err(StoreError::SpanOutOfRange {
+                doc,
+                start: range.start(),
+                end: range.end(),
+                char_len,
+            });
+        }
+        ensure_annotator(&tx, annotator)?;
+        let at = now();
+        let (id, text): (SpanId, String) = tx
+            .prepare_cached(
+                "INSERT INTO spans (doc_id, annotator_id, start, \"end\", label, text, origin, created_at, updated_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, substr(text, ?3 + 1, ?4 - ?3), ?6, ?7, ?7
+                 FROM documents WHERE id = ?1
+                 RETURNING id, text",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row(
+                    params![
+                        doc,
+                        annotator,
+                        to_i64(range.start()),
+                        to_i64(range.end()),
+                        label,
+                        origin.as_str(),
+                        at
+                    ],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+            })
+            .during("add a span")?;
+        let span = Span {
+            id,
+            doc,
+            annotator,
+            range,
+            label: label.to_owned(),
+            text,
+            origin,
+        };
+        write_audit(
+            &tx,
+            &at,
+            Some(annotator),
+            "span.add",
+            Some(doc),
+            Some(id),
+            &serde_json::Value::Null,
+            &span_json(&span, None),
+        )?;
+        tx.commit().during("save a new span")?;
+        Ok(span)
+    }
+
+    /// Apply one edit by `actor` and return the span as it now is.
+    ///
+    /// `Delete` marks a live span deleted, `Restore` clears the mark, `Relabel`
+    /// changes the label of a live span whose label is still `from`. An edit
+    /// that does not match the stored state (already deleted, not deleted,
+    /// another label) is refused and nothing is written.
+    pub fn apply(&mut self, change: &Change, actor: AnnotatorId) -> Result<Span, StoreError> {
+        let tx = self.begin("change a span")?;
+        ensure_annotator(&tx, actor)?;
+        let row = load_span(&tx, change.span())?;
+        let before = row.json();
+        let mut after = row.clone();
+        let at = now();
+        let action = match change {
+            Change::Delete { span } => {
+                if row.deleted_at.is_some() {
+                    return Err(StoreError::AlreadyDeleted { span: *span });
+                }
+                tx.prepare_cached(
+                    "UPDATE spans SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2",
+                )
+                .and_then(|mut stmt| stmt.execute(params![at, span]))
+                .during("delete a span")?;
+                after.deleted_at = Some(at.clone());
+                "span.delete"
+            }
+            Change::Restore { span } => {
+                if row.deleted_at.is_none() {
+                    return Err(StoreError::NotDeleted { span: *span });
+                }
+                tx.prepare_cached(
+                    "UPDATE spans SET deleted_at = NULL, updated_at = ?1 WHERE id = ?2",
+                )
+                .and_then(|mut stmt| stmt.execute(params![at, span]))
+                .during("restore a span")?;
+                after.deleted_at = None;
+                "span.restore"
+            }
+            Change::Relabel { span, from, to } => {
+                if row.deleted_at.is_some() {
+                    return Err(StoreError::SpanDeleted { span: *span });
+                }
+                if row.label != *from {
+                    return Err(StoreError::StaleLabel {
+                        span: *span,
+                        expected: from.clone(),
+                        found: row.label,
+                    });
+                }
+                if to.trim().is_empty() {
+                    return Err(StoreError::BlankLabel);
+                }
+                tx.prepare_cached("UPDATE spans SET label = ?1, updated_at = ?2 WHERE id = ?3")
+                    .and_then(|mut stmt| stmt.execute(params![to, at, span]))
+                    .during("relabel a span")?;
+                after.label = to.clone();
+                "span.relabel"
+            }
+        };
+        write_audit(
+            &tx,
+            &at,
+            Some(actor),
+            action,
+            Some(row.doc),
+            Some(row.id),
+            &before,
+            &after.json(),
+        )?;
+        tx.commit().during("save a span change")?;
+        after.into_span()
+    }
+
+    /// The audit log of one document, oldest first.
+    pub fn audit(&self, doc: DocId) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, at, actor, action, doc_id, span_id, before, after
+                 FROM audit WHERE doc_id = ?1 ORDER BY id",
+            )
+            .during("read the audit log")?;
+        let rows = stmt
+            .query_map([doc], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, Option<AnnotatorId>>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<DocId>>(4)?,
+                    row.get::<_, Option<SpanId>>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, String>(7)?,
+                ))
+            })
+            .during("read the audit log")?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at, actor, action, doc, span, before, after) =
+                row.during("read the audit log")?;
+            out.push(AuditEvent {
+                id,
+                at,
+                actor,
+                action,
+                doc,
+                span,
+                before: parse_json(&before, "audit.before")?,
+                after: parse_json(&after, "audit.after")?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn begin(&mut self, action: &'static str) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .during(action)
+    }
+}
+
+/// Adds the action to a rusqlite error.
+trait During<T> {
+    fn during(self, action: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> During<T> for rusqlite::Result<T> {
+    fn during(self, action: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sqlite { action, source })
+    }
+}
+
+/// Per-connection settings. `synchronous=FULL`: a commit is on disk when it returns.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%')",
+        [],
+        |row| row.get(0),
+    )
+}
+
+/// Run the pending `migrations` in one immediate transaction, after backing up
+/// a non-empty database that is older than the list.
+fn migrate(
+    conn: &mut Connection,
+    path: Option<&Path>,
+    migrations: &[&str],
+) -> Result<(), StoreError> {
+    let target = migrations.len() as i64;
+    let shown_path = || path.map_or_else(|| PathBuf::from(":memory:"), Path::to_path_buf);
+    let migrate_err = |version, source| StoreError::Migrate {
+        version,
+        path: shown_path(),
+        source,
+    };
+    let version = user_version(conn).map_err(|e| migrate_err(target, e))?;
+    if version >= target {
+        return Ok(());
+    }
+    if let Some(path) = path
+        && version > 0
+    {
+        backup(conn, path, version)?;
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| migrate_err(target, e))?;
+    // Another program may have migrated between the check above and the lock.
+    let version = user_version(&tx).map_err(|e| migrate_err(target, e))?;
+    for (index, sql) in migrations.iter().enumerate().skip(version.max(0) as usize) {
+        let next = index as i64 + 1;
+        tx.execute_batch(sql).map_err(|e| migrate_err(next, e))?;
+    }
+    tx.pragma_update(None, "user_version", target)
+        .map_err(|e| migrate_err(target, e))?;
+    tx.commit().map_err(|e| migrate_err(target, e))
+}
+
+/// `VACUUM INTO '<path>.v<version>.bak'`, or `.v<version>.<k>.bak` if that exists.
+fn backup(conn: &Connection, path: &Path, version: i64) -> Result<PathBuf, StoreError> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".v{version}.bak"));
+    let mut target = PathBuf::from(name);
+    let mut k = 2;
+    while target.exists() {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".v{version}.{k}.bak"));
+        target = PathBuf::from(name);
+        k += 1;
+    }
+    let backup_err = |source| StoreError::Backup {
+        backup: target.clone(),
+        source,
+    };
+    let Some(target_str) = target.to_str() else {
+        return Err(backup_err(rusqlite::Error::InvalidPath(target.clone())));
+    };
+    conn.execute("VACUUM INTO ?1", [target_str])
+        .map_err(backup_err)?;
+    Ok(target)
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_audit(
+    conn: &Connection,
+    at: &str,
+    actor: Option<AnnotatorId>,
+    action: &str,
+    doc: Option<DocId>,
+    span: Option<SpanId>,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO audit (at, actor, action, doc_id, span_id, before, after)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            at,
+            actor,
+            action,
+            doc,
+            span,
+            before.to_string(),
+            after.to_string()
+        ])
+    })
+    .during("write the audit log")?;
+    Ok(())
+}
+
+fn ensure_annotator(conn: &Connection, annotator: AnnotatorId) -> Result<(), StoreError> {
+    let exists: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM annotators WHERE id = ?1)")
+        .and_then(|mut stmt| stmt.query_row([annotator], |row| row.get(0)))
+        .during("look up an annotator")?;
+    if exists {
+        Ok(())
+    } else {
+        Err(StoreError::AnnotatorNotFound { annotator })
+    }
+}
+
+const SPAN_SELECT: &str =
+    "SELECT id, doc_id, annotator_id, start, \"end\", label, text, origin, deleted_at FROM spans";
+
+/// A span row as stored, before its values are checked.
+#[derive(Debug, Clone)]
+struct SpanRow {
+    id: SpanId,
+    doc: DocId,
+    annotator: AnnotatorId,
+    start: i64,
+    end: i64,
+    label: String,
+    text: String,
+    origin: String,
+    deleted_at: Option<String>,
+}
+
+impl SpanRow {
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<SpanRow> {
+        Ok(SpanRow {
+            id: row.get(0)?,
+            doc: row.get(1)?,
+            annotator: row.get(2)?,
+            start: row.get(3)?,
+            end: row.get(4)?,
+            label: row.get(5)?,
+            text: row.get(6)?,
+            origin: row.get(7)?,
+            deleted_at: row.get(8)?,
+        })
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "id": self.id,
+            "doc": self.doc,
+            "annotator": self.annotator,
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "text": self.text,
+            "origin": self.origin,
+            "deleted_at": self.deleted_at,
+        })
+    }
+
+    fn into_span(self) -> Result<Span, StoreError> {
+        let start = to_usize(self.start, "spans.start")?;
+        let end = to_usize(self.end, "spans.end")?;
+        let range = CharRange::new(start, end).map_err(|e| StoreError::Corrupt {
+            what: format!("span {}: {e}", self.id),
+        })?;
+        let origin = Origin::parse(&self.origin).ok_or_else(|| StoreError::Corrupt {
+            what: format!("span {} has origin {:?}", self.id, self.origin),
+        })?;
+        Ok(Span {
+            id: self.id,
+            doc: self.doc,
+            annotator: self.annotator,
+            range,
+            label: self.label,
+            text: self.text,
+            origin,
+        })
+    }
+}
+
+fn span_json(span: &Span, deleted_at: Option<&str>) -> serde_json::Value {
+    json!({
+        "id": span.id,
+        "doc": span.doc,
+        "annotator": span.annotator,
+        "start": span.range.start(),
+        "end": span.range.end(),
+        "label": span.label,
+        "text": span.text,
+        "origin": span.origin.as_str(),
+        "deleted_at": deleted_at,
+    })
+}
+
+fn load_span(conn: &Connection, id: SpanId) -> Result<SpanRow, StoreError> {
+    conn.prepare_cached(&format!("{SPAN_SELECT} WHERE id = ?1"))
+        .and_then(|mut stmt| stmt.query_row([id], SpanRow::read).optional())
+        .during("read a span")?
+        .ok_or(StoreError::SpanNotFound { span: id })
+}
+
+fn parse_direction(s: &str) -> Result<Direction, StoreError> {
+    Direction::parse(s).ok_or_else(|| StoreError::Corrupt {
+        what: format!("direction {s:?}"),
+    })
+}
+
+fn parse_json(s: &str, column: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt {
+        what: format!("{column} is not JSON: {e}"),
+    })
+}
+
+fn to_usize(n: i64, column: &str) -> Result<usize, StoreError> {
+    usize::try_from(n).map_err(|_| StoreError::Corrupt {
+        what: format!("{column} is {n}"),
+    })
+}
+
+/// Counts and offsets come from `str` lengths, which never exceed `isize::MAX`.
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M1: &str = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);";
+    const M2: &str = "ALTER TABLE notes ADD COLUMN lang TEXT NOT NULL DEFAULT 'ar';";
+
+    #[test]
+    fn migration_backs_up_an_older_database_and_runs_pending_steps_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("project.tawsim");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate(&mut conn, Some(&path), &[M1]).unwrap();
+            conn.execute("INSERT INTO notes (body) VALUES ('وقف إطلاق النار')", [])
+                .unwrap();
+            // A fresh database is not backed up: there is nothing to lose.
+            assert!(!dir.path().join("project.tawsim.v0.bak").exists());
+        }
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, Some(&path), &[M1, M2]).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 2);
+        let lang: String = conn
+            .query_row("SELECT lang FROM notes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(lang, "ar");
+
+        let backup = dir.path().join("project.tawsim.v1.bak");
+        let old = Connection::open(&backup).unwrap();
+        assert_eq!(user_version(&old).unwrap(), 1);
+        let body: String = old
+            .query_row("SELECT body FROM notes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(body, "وقف إطلاق النار");
+
+        // Up to date: running again neither migrates nor backs up.
+        migrate(&mut conn, Some(&path), &[M1, M2]).unwrap();
+        assert!(!dir.path().join("project.tawsim.v2.bak").exists());
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_old_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("project.tawsim");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, Some(&path), &[M1]).unwrap();
+        let err = migrate(&mut conn, Some(&path), &[M1, M2, "THIS IS NOT SQL"]).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Migrate { version: 3, .. }),
+            "{err:?}"
+        );
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        // M2 ran in the same transaction and was rolled back with it.
+        let has_lang: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM pragma_table_info('notes') WHERE name = 'lang')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!has_lang);
+    }
+
+    #[test]
+    fn sha256_hex_matches_a_known_digest() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
