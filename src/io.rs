@@ -150,6 +150,35 @@ pub fn import_txt_files(
         .collect()
 }
 
+/// The sample articles shipped in `assets/samples/` (see the README there
+/// for sources and licences): `(file name, contents)`.
+pub fn bundled_samples() -> [(&'static str, &'static str); 2] {
+    [
+        (
+            "idlib-ceasefire-ar.txt",
+            include_str!("../assets/samples/idlib-ceasefire-ar.txt"),
+        ),
+        (
+            "ud-arabic-pud-news.txt",
+            include_str!("../assets/samples/ud-arabic-pud-news.txt"),
+        ),
+    ]
+}
+
+/// Import the bundled samples into `store` (a new project gets them).
+pub fn import_bundled_samples(store: &mut Store) -> Result<Vec<Imported>, ImportError> {
+    bundled_samples()
+        .into_iter()
+        .map(|(name, contents)| {
+            let path = PathBuf::from(format!("assets/samples/{name}"));
+            let import = parse_txt(contents.as_bytes(), &path.display().to_string())?;
+            store
+                .import_document(&import.doc, None)
+                .map_err(|source| ImportError::Store { path, source })
+        })
+        .collect()
+}
+
 fn parse(bytes: &[u8], path: &Path, source: String) -> Result<TxtImport, ImportError> {
     let had_bom = bytes.starts_with(BOM);
     let body = if had_bom { &bytes[BOM.len()..] } else { bytes };

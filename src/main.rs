@@ -1,6 +1,6 @@
 //! The `tawsim` binary: parse arguments, open the project, run the window.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -8,7 +8,7 @@ use clap::Parser;
 
 use tawsim::schema::Schema;
 use tawsim::settings::{self, Settings};
-use tawsim::store::{NewDocument, Store};
+use tawsim::store::Store;
 use tawsim::ui::App;
 
 /// tawsim (توسيم): label Arabic news articles, right to left, with exact offsets.
@@ -57,7 +57,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut store = Store::open(&project)?;
     if fresh && is_default {
-        import_samples(&mut store, &project)?;
+        tawsim::io::import_bundled_samples(&mut store)
+            .with_context(|| format!("importing the sample articles into {}", project.display()))?;
     }
     let schema = Schema::default_schema();
     let app = App::new(store, schema, settings, settings_path);
@@ -77,17 +78,4 @@ fn run(args: Args) -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
-}
-
-/// Put the bundled sample articles into a new default project.
-fn import_samples(store: &mut Store, project: &Path) -> anyhow::Result<()> {
-    for (name, contents) in settings::bundled_samples() {
-        let parsed = tawsim::io::parse_txt(contents.as_bytes(), &format!("bundled:{name}"))
-            .with_context(|| format!("bundled sample {name}"))?;
-        let doc: NewDocument = parsed.doc;
-        store
-            .import_document(&doc, None)
-            .with_context(|| format!("importing bundled sample {name} into {}", project.display()))?;
-    }
-    Ok(())
 }

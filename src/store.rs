@@ -276,36 +276,7 @@ pub enum StoreError {
     SpanDeleted { span: SpanId },
 }
 
-/// Text direction of a document, as the annotator chose it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Direction {
-    /// Right to left (Arabic): the default.
-    #[default]
-    Rtl,
-    /// Left to right.
-    Ltr,
-    /// Decided per paragraph from its first strong character.
-    Auto,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Rtl => "rtl",
-            Direction::Ltr => "ltr",
-            Direction::Auto => "auto",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "rtl" => Some(Direction::Rtl),
-            "ltr" => Some(Direction::Ltr),
-            "auto" => Some(Direction::Auto),
-            _ => None,
-        }
-    }
-}
+pub use crate::model::Direction;
 
 /// An article to import.
 #[derive(Debug, Clone, PartialEq)]
