@@ -345,3 +345,75 @@ fn markup_fixtures_parse_to_code_point_spans() {
         ]
     );
 }
+
+#[test]
+fn snapping_invariants_hold_across_the_article() {
+    use tawsim::text::is_trimmable;
+    use unicode_segmentation::UnicodeSegmentation;
+
+    let text = format!("{ARTICLE}\n«مُحَمَّد» قـــتـــلى ١٩ 👨‍👩‍👧 🇸🇾 وإدلب\u{200F}، Idlib.");
+    let index = OffsetIndex::new(&text);
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    let word_bounds: Vec<usize> = text
+        .split_word_bound_indices()
+        .map(|(b, _)| index.char_of_byte(b).unwrap())
+        .chain([n])
+        .collect();
+    let grapheme_bounds: Vec<usize> = text
+        .grapheme_indices(true)
+        .map(|(b, _)| index.char_of_byte(b).unwrap())
+        .chain([n])
+        .collect();
+    // A fixed pseudo-random walk over drags of every length, both directions.
+    let mut seed: u64 = 0x007a_571a;
+    for _ in 0..3000 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let a = (seed >> 33) as usize % (n + 1);
+        let len = (seed >> 13) as usize % 40;
+        let b = if seed & 1 == 0 {
+            (a + len).min(n)
+        } else {
+            a.saturating_sub(len)
+        };
+        let (lo, hi) = (a.min(b), a.max(b));
+        let selected = &chars[lo..hi];
+
+        match snap_to_words(&text, &index, a, b) {
+            Some(range) => {
+                let covered = &chars[range.as_range()];
+                assert!(!is_trimmable(covered[0]) && !is_trimmable(covered[covered.len() - 1]));
+                // Every letter or digit the user dragged over is kept.
+                for (k, c) in selected.iter().enumerate() {
+                    if c.is_alphanumeric() {
+                        assert!(range.contains_offset(lo + k), "{a}..{b} lost {c:?}");
+                    }
+                }
+                // The result never reaches past the words the drag touched.
+                let first = word_bounds.iter().rev().find(|&&w| w <= lo).unwrap();
+                let last = word_bounds.iter().find(|&&w| w >= hi).unwrap();
+                assert!(
+                    *first <= range.start() && range.end() <= *last,
+                    "{a}..{b} → {range}"
+                );
+            }
+            None => assert!(
+                !selected.iter().any(|c| c.is_alphanumeric()),
+                "{a}..{b} selected letters but snapped to nothing"
+            ),
+        }
+
+        if let Some(range) = snap_to_graphemes(&text, &index, a, b) {
+            assert!(
+                range.start() <= lo && hi <= range.end(),
+                "{a}..{b} → {range}"
+            );
+            assert!(grapheme_bounds.contains(&range.start()));
+            assert!(grapheme_bounds.contains(&range.end()));
+        } else {
+            assert!(lo == hi || selected.iter().all(|c| c.is_whitespace()));
+        }
+    }
+}
