@@ -47,15 +47,17 @@ fn layout_benches(c: &mut Criterion) {
         width: 760.0,
         ..LayoutParams::default()
     };
-    for (name, text) in [("sample", ARTICLE.to_owned()), ("200k", long_article(200_000))] {
+    for (name, text) in [
+        ("sample", ARTICLE.to_owned()),
+        ("200k", long_article(200_000)),
+    ] {
         let text: Arc<str> = Arc::from(text);
         let index = Arc::new(OffsetIndex::new(&text));
         c.bench_function(&format!("layout/full/{name}"), |b| {
-            b.iter(|| {
-                ArticleLayout::new(&mut fonts, Arc::clone(&text), Arc::clone(&index), params)
-            })
+            b.iter(|| ArticleLayout::new(&mut fonts, Arc::clone(&text), Arc::clone(&index), params))
         });
-        let mut layout = ArticleLayout::new(&mut fonts, Arc::clone(&text), Arc::clone(&index), params);
+        let mut layout =
+            ArticleLayout::new(&mut fonts, Arc::clone(&text), Arc::clone(&index), params);
         let mut wide = false;
         c.bench_function(&format!("layout/rewrap/{name}"), |b| {
             b.iter(|| {
@@ -123,7 +125,10 @@ fn app_with(text: &str, dir: &std::path::Path) -> App {
 }
 
 fn app_benches(c: &mut Criterion) {
-    for (name, text) in [("sample", ARTICLE.to_owned()), ("200k", long_article(200_000))] {
+    for (name, text) in [
+        ("sample", ARTICLE.to_owned()),
+        ("200k", long_article(200_000)),
+    ] {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut app = app_with(&text, dir.path());
         let ctx = egui::Context::default();

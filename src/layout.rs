@@ -201,7 +201,7 @@ impl ArticleLayout {
         for run in self.buffer.layout_runs() {
             let para = &self.paras[run.line_i];
             let first = self.glyphs.len();
-            let mut chars = usize::MAX..0;
+            let (mut lo, mut hi) = (usize::MAX, 0);
             let baseline_px = (run.line_y * scale).round();
             for glyph in run.glyphs {
                 let start = self.display_to_char(run.line_i, glyph.start);
@@ -210,8 +210,8 @@ impl ArticleLayout {
                     // The direction mark, or another empty cluster.
                     continue;
                 }
-                chars.start = chars.start.min(start);
-                chars.end = chars.end.max(end);
+                lo = lo.min(start);
+                hi = hi.max(end);
                 let physical = glyph.physical((0.0, baseline_px), scale);
                 self.glyphs.push(GlyphBox {
                     x: glyph.x,
@@ -223,9 +223,11 @@ impl ArticleLayout {
                     rtl: glyph.level.is_rtl(),
                 });
             }
-            if chars.start > chars.end {
-                chars = para.chars.start..para.chars.start;
-            }
+            let chars = if lo > hi {
+                para.chars.start..para.chars.start
+            } else {
+                lo..hi
+            };
             self.lines.push(VisualLine {
                 top: run.line_top,
                 height: run.line_height,
@@ -307,10 +309,7 @@ impl ArticleLayout {
         if c >= self.index.char_len() {
             return None;
         }
-        let inside = self
-            .range_boxes(c..c + 1)
-            .iter()
-            .any(|b| b.contains(x, y));
+        let inside = self.range_boxes(c..c + 1).iter().any(|b| b.contains(x, y));
         inside.then_some(c)
     }
 

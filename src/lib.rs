@@ -12,4 +12,4 @@ pub mod schema;
 pub mod settings;
 pub mod store;
 pub mod text;
-// pub mod ui;
+pub mod ui;

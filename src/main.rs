@@ -14,7 +14,9 @@ use tawsim::ui::App;
 /// tawsim (توسيم): label Arabic news articles, right to left, with exact offsets.
 #[derive(Parser, Debug)]
 #[command(version, about, long_about = None)]
-#[command(after_help = "Example:\n  tawsim                 open the default project\n  tawsim war-2024.db     open (or create) that project")]
+#[command(
+    after_help = "Example:\n  tawsim                 open the default project\n  tawsim war-2024.db     open (or create) that project"
+)]
 struct Args {
     /// Project database to open or create. Default: default.tawsim.db in the
     /// platform's data directory, created on first start with the bundled

@@ -25,7 +25,11 @@ pub enum ModelError {
     EmptyRange { start: usize, end: usize },
     /// A range must lie inside the text it points into.
     #[error("range {start}..{end} lies outside a text of {len} characters")]
-    OutOfBounds { start: usize, end: usize, len: usize },
+    OutOfBounds {
+        start: usize,
+        end: usize,
+        len: usize,
+    },
 }
 
 /// A non-empty half-open range of code points, `start..end`.
@@ -341,7 +345,10 @@ mod tests {
             to: "ACTOR".into(),
         };
         assert_eq!(relabel.invert().invert(), relabel);
-        assert_eq!(Change::Restore { span: 1 }.invert(), Change::Delete { span: 1 });
+        assert_eq!(
+            Change::Restore { span: 1 }.invert(),
+            Change::Delete { span: 1 }
+        );
 
         let mut history = History::default();
         assert_eq!(history.undo(), None);

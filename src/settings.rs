@@ -217,26 +217,6 @@ fn project_path_under(home: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
     }
 }
 
-/// The sample texts compiled into tawsim, as `(file name, contents)`, in the
-/// order to import them. The app imports them into a new default project on
-/// first start so there is something real to label. Their sources and
-/// licences are in `assets/samples/README.md`.
-///
-/// This lives here, with the other first-start defaults, because it is neither
-/// text processing nor schema; the files themselves are in `assets/samples/`.
-pub fn bundled_samples() -> Vec<(&'static str, &'static str)> {
-    vec![
-        (
-            "idlib-ceasefire-ar.txt",
-            include_str!("../assets/samples/idlib-ceasefire-ar.txt"),
-        ),
-        (
-            "ud-arabic-pud-news.txt",
-            include_str!("../assets/samples/ud-arabic-pud-news.txt"),
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,23 +313,5 @@ mod tests {
                 Some(dirs.data_dir().join(DEFAULT_PROJECT_FILE))
             );
         }
-    }
-
-    #[test]
-    fn bundled_samples_are_the_real_texts() {
-        let samples = bundled_samples();
-        let names: Vec<&str> = samples.iter().map(|(name, _)| *name).collect();
-        assert_eq!(
-            names,
-            vec!["idlib-ceasefire-ar.txt", "ud-arabic-pud-news.txt"]
-        );
-        let article = samples[0].1;
-        assert_eq!(article.chars().count(), 2263);
-        assert!(article.contains("19 مدنياً"));
-        let pud = samples[1].1;
-        let lines: Vec<&str> = pud.lines().collect();
-        assert_eq!(lines[0], "جمل إخبارية من UD Arabic-PUD");
-        assert!((5..=8).contains(&(lines.len() - 1)), "5–8 sentences");
-        assert!(!article.starts_with('\u{FEFF}') && !pud.contains('\r'));
     }
 }

@@ -269,3 +269,21 @@ fn a_long_header_title_is_shortened_and_text_is_kept_verbatim() {
     assert_eq!(import.doc.meta["file_name"], "long.txt");
     assert_eq!(import.doc.source, "notes/long.txt");
 }
+
+#[test]
+fn bundled_samples_are_the_real_texts() {
+    let samples = tawsim::io::bundled_samples();
+    let names: Vec<&str> = samples.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        names,
+        vec!["idlib-ceasefire-ar.txt", "ud-arabic-pud-news.txt"]
+    );
+    let article = samples[0].1;
+    assert_eq!(article.chars().count(), 2263);
+    assert!(article.contains("19 مدنياً"));
+    let pud = samples[1].1;
+    let lines: Vec<&str> = pud.lines().collect();
+    assert_eq!(lines[0], "جمل إخبارية من UD Arabic-PUD");
+    assert!((5..=8).contains(&(lines.len() - 1)), "5–8 sentences");
+    assert!(!article.starts_with('\u{FEFF}') && !pud.contains('\r'));
+}

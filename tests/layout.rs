@@ -114,15 +114,26 @@ fn wrapping_keeps_every_character_once_within_the_width() {
                 // A space where a line wraps is swallowed by the break.
                 assert!(*n <= 1, "space {i} drawn twice");
             } else {
-                assert!(*n >= 1, "character {i} {:?} missing at width {width}", chars[i]);
+                assert!(
+                    *n >= 1,
+                    "character {i} {:?} missing at width {width}",
+                    chars[i]
+                );
             }
         }
         for line in l.lines() {
             for g in &l.glyphs()[line.glyphs.clone()] {
-                if ARTICLE.chars().nth(g.chars.start).is_some_and(char::is_whitespace) {
+                if ARTICLE
+                    .chars()
+                    .nth(g.chars.start)
+                    .is_some_and(char::is_whitespace)
+                {
                     continue; // trailing spaces may hang past the edge
                 }
-                assert!(g.x >= -0.5 && g.x + g.w <= width + 0.5, "glyph outside {width}: {g:?}");
+                assert!(
+                    g.x >= -0.5 && g.x + g.w <= width + 0.5,
+                    "glyph outside {width}: {g:?}"
+                );
             }
         }
         assert_eq!(l.lines().iter().map(|line| line.para).max(), Some(5));

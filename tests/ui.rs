@@ -3,6 +3,7 @@
 
 use egui::{Key, Modifiers, Pos2};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
 use tawsim::model::{Origin, Span};
 use tawsim::schema::Schema;
 use tawsim::settings::Settings;
@@ -33,6 +34,8 @@ fn harness(store: Store) -> Harness<'static, App> {
     let app = App::new(store, Schema::default_schema(), settings, None);
     let mut harness = Harness::builder()
         .with_size(egui::Vec2::new(1280.0, 860.0))
+        .with_step_dt(1.0 / 60.0)
+        .with_max_steps(400)
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
     harness.run();
     harness
@@ -58,11 +61,36 @@ fn text_of(harness: &Harness<'_, App>) -> String {
 /// Centre of the box of code point `c` on screen.
 fn centre(harness: &Harness<'_, App>, c: usize) -> Pos2 {
     let boxes = harness.state().screen_boxes(c..c + 1);
-    boxes.first().unwrap_or_else(|| panic!("char {c} is on screen")).center()
+    boxes
+        .first()
+        .unwrap_or_else(|| panic!("char {c} is on screen"))
+        .center()
+}
+
+/// Scroll the article with the mouse wheel until code point `c` is on screen.
+fn scroll_into_view(harness: &mut Harness<'_, App>, c: usize) {
+    for _ in 0..40 {
+        let y = centre(harness, c).y;
+        if (40.0..800.0).contains(&y) {
+            return;
+        }
+        let over_article = egui::pos2(640.0, 430.0);
+        harness.hover_at(over_article);
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, if y > 430.0 { -120.0 } else { 120.0 }),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: Modifiers::NONE,
+        });
+        harness.run();
+    }
+    panic!("could not scroll character {c} into view");
 }
 
 /// Press at code point `from`, drag through the middle, release at `to`.
 fn drag(harness: &mut Harness<'_, App>, from: usize, to: usize, modifiers: Modifiers) {
+    scroll_into_view(harness, from);
     let a = centre(harness, from);
     let b = centre(harness, to);
     harness.hover_at(a);
@@ -90,6 +118,7 @@ fn drag(harness: &mut Harness<'_, App>, from: usize, to: usize, modifiers: Modif
 }
 
 fn click(harness: &mut Harness<'_, App>, c: usize) {
+    scroll_into_view(harness, c);
     let p = centre(harness, c);
     harness.hover_at(p);
     harness.run();
@@ -145,10 +174,26 @@ fn dragging_right_to_left_or_left_to_right_selects_the_same_words() {
     let mut harness = harness(store);
     let text = text_of(&harness);
     let phrase = find(&text, "قوات الأسد", 0);
-    drag(&mut harness, phrase.end - 2, phrase.start + 1, Modifiers::NONE);
-    assert_eq!(harness.state().selection().map(|s| s.as_range()), Some(phrase.clone()));
-    drag(&mut harness, phrase.start + 1, phrase.end - 2, Modifiers::NONE);
-    assert_eq!(harness.state().selection().map(|s| s.as_range()), Some(phrase));
+    drag(
+        &mut harness,
+        phrase.end - 2,
+        phrase.start + 1,
+        Modifiers::NONE,
+    );
+    assert_eq!(
+        harness.state().selection().map(|s| s.as_range()),
+        Some(phrase.clone())
+    );
+    drag(
+        &mut harness,
+        phrase.start + 1,
+        phrase.end - 2,
+        Modifiers::NONE,
+    );
+    assert_eq!(
+        harness.state().selection().map(|s| s.as_range()),
+        Some(phrase)
+    );
 }
 
 #[test]
@@ -158,8 +203,14 @@ fn relabel_delete_undo_redo() {
     let text = text_of(&harness);
     let word = find(&text, "إدلب", 1);
     drag(&mut harness, word.start, word.end - 1, Modifiers::NONE);
+    assert_eq!(
+        harness.state().selection().map(|s| s.as_range()),
+        Some(word.clone())
+    );
     harness.key_press(Key::Num2);
     harness.run();
+    assert_eq!(harness.state().errors(), &[] as &[String]);
+    assert_eq!(harness.state().spans().len(), 1);
     let id = stored_spans(&fixture.path)[0].id;
 
     // Click elsewhere, then click the span to select it, then press 4: ACTOR.
@@ -195,7 +246,12 @@ fn relabel_delete_undo_redo() {
     // Every action left an audit row.
     let store = Store::open(&fixture.path).unwrap();
     let doc = store.documents().unwrap()[0].id;
-    let actions: Vec<String> = store.audit(doc).unwrap().into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = store
+        .audit(doc)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     assert!(actions.len() >= 7, "{actions:?}");
 }
 
@@ -219,7 +275,10 @@ fn alt_drag_keeps_character_precision() {
 
     // Without Alt the same drag snaps to the whole word, clitic included.
     drag(&mut harness, word.start + 1, word.end - 1, Modifiers::NONE);
-    assert_eq!(harness.state().selection().map(|s| s.as_range()), Some(word));
+    assert_eq!(
+        harness.state().selection().map(|s| s.as_range()),
+        Some(word)
+    );
 }
 
 #[test]
@@ -243,7 +302,10 @@ fn double_click_selects_a_word_and_zoom_keys_change_the_text_size() {
         harness.step();
     }
     harness.run();
-    assert_eq!(harness.state().selection().map(|s| s.as_range()), Some(word));
+    assert_eq!(
+        harness.state().selection().map(|s| s.as_range()),
+        Some(word)
+    );
 
     let before = harness.state().article_layout().unwrap().params().font_size;
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Plus);
@@ -252,7 +314,10 @@ fn double_click_selects_a_word_and_zoom_keys_change_the_text_size() {
     assert!(after > before, "{before} -> {after}");
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Num0);
     harness.run();
-    assert_eq!(harness.state().article_layout().unwrap().params().font_size, before);
+    assert_eq!(
+        harness.state().article_layout().unwrap().params().font_size,
+        before
+    );
 }
 
 #[test]
@@ -290,7 +355,10 @@ fn imported_text_file_opens_and_bad_files_are_reported() {
     harness.run();
     let app = harness.state();
     let doc = app.current_document().unwrap();
-    assert_eq!(app.store().document(doc).unwrap().text, "عنوان الخبر\nقتل 3 مدنيين في حلب.");
+    assert_eq!(
+        app.store().document(doc).unwrap().text,
+        "عنوان الخبر\nقتل 3 مدنيين في حلب."
+    );
     assert_eq!(app.errors().len(), 1);
     assert!(app.errors()[0].contains("bad.txt"), "{}", app.errors()[0]);
     assert_eq!(app.store().documents().unwrap().len(), 2);

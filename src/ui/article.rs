@@ -13,7 +13,7 @@ use egui::{Align, Color32, CornerRadius, Pos2, Rect, Sense, Stroke, StrokeKind, 
 use super::Command;
 use super::text_engine::TextEngine;
 use crate::layout::{ArticleLayout, Box2, LayoutParams};
-use crate::model::{CharRange, DocId, Direction, Span, SpanId};
+use crate::model::{CharRange, Direction, DocId, Span, SpanId};
 use crate::schema::Schema;
 use crate::text::{self, OffsetIndex};
 
@@ -112,7 +112,9 @@ impl ArticleView {
         input: &ArticleInput<'_>,
         commands: &mut Vec<Command>,
     ) {
-        let width = (ui.available_width() - 2.0 * MARGIN - 12.0).max(120.0).round();
+        let width = (ui.available_width() - 2.0 * MARGIN - 12.0)
+            .max(120.0)
+            .round();
         let params = LayoutParams {
             width,
             font_size: input.font_size,
@@ -132,7 +134,12 @@ impl ArticleView {
             });
     }
 
-    fn ensure_layout(&mut self, engine: &mut TextEngine, input: &ArticleInput<'_>, params: LayoutParams) {
+    fn ensure_layout(
+        &mut self,
+        engine: &mut TextEngine,
+        input: &ArticleInput<'_>,
+        params: LayoutParams,
+    ) {
         match &mut self.layout {
             Some((doc, layout))
                 if *doc == input.doc && layout.params().direction == params.direction =>
@@ -186,17 +193,15 @@ impl ArticleView {
         commands: &mut Vec<Command>,
         scroll_to: Option<CharRange>,
     ) {
-        let Some((_, layout)) = &self.layout else { return };
-        let size = Vec2::new(
-            ui.available_width(),
-            layout.height() + 2.0 * MARGIN,
-        );
+        let Some((_, layout)) = &self.layout else {
+            return;
+        };
+        let size = Vec2::new(ui.available_width(), layout.height() + 2.0 * MARGIN);
         let (rect, response) = ui.allocate_exact_size(size, Sense::click_and_drag());
         let origin = rect.min + Vec2::splat(MARGIN);
         self.origin = Some(origin);
-        response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::WidgetType::Other, true, "Article text")
-        });
+        response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Document, true, "Article text"));
 
         // Pointer → logical offsets, all through `Buffer::hit`.
         let local = |p: Pos2| (p.x - origin.x, p.y - origin.y);
@@ -207,7 +212,10 @@ impl ArticleView {
                 let (x, y) = local(p);
                 layout.hit_boundary(x, y)
             }) {
-                self.drag = Some(Drag { anchor, head: anchor });
+                self.drag = Some(Drag {
+                    anchor,
+                    head: anchor,
+                });
             }
         }
         if response.dragged()
@@ -232,7 +240,11 @@ impl ArticleView {
             if let Some(pos) = response.interact_pointer_pos() {
                 let (x, y) = local(pos);
                 if let Some(c) = layout.char_at(x, y) {
-                    commands.push(Command::SetSelection(text::word_at(input.text, input.index, c)));
+                    commands.push(Command::SetSelection(text::word_at(
+                        input.text,
+                        input.index,
+                        c,
+                    )));
                 }
             }
         } else if response.clicked()
@@ -300,7 +312,7 @@ impl ArticleView {
         }
         for g in &self.geometry {
             let selected = input.selected_span == Some(g.id);
-            let flashing = flash.map(|(id, t)| (id == g.id).then_some(now - t)).flatten();
+            let flashing = flash.and_then(|(id, t)| (id == g.id).then_some(now - t));
             for b in g.boxes.iter().filter(|b| visible(b)) {
                 let r = to_screen(origin, b).shrink2(Vec2::new(0.0, b_height(b) * 0.12));
                 let y = r.max.y - 1.5 - 3.5 * g.lane as f32;
@@ -318,7 +330,11 @@ impl ArticleView {
                 }
                 if let Some(age) = flashing {
                     let pulse = (1.0 - (age / FLASH_SECONDS) as f32).clamp(0.0, 1.0);
-                    painter.rect_filled(r, CornerRadius::same(3), g.color.gamma_multiply(0.5 * pulse));
+                    painter.rect_filled(
+                        r,
+                        CornerRadius::same(3),
+                        g.color.gamma_multiply(0.5 * pulse),
+                    );
                 }
             }
         }
@@ -335,7 +351,9 @@ impl ArticleView {
     ) {
         let font = egui::FontId::proportional((input.font_size * 0.42).max(8.0));
         for (span, g) in input.spans.iter().zip(&self.geometry) {
-            let Some(first) = self.start_box(span, g) else { continue };
+            let Some(first) = self.start_box(span, g) else {
+                continue;
+            };
             if !visible(first) {
                 continue;
             }
@@ -407,7 +425,12 @@ fn span_at(input: &ArticleInput<'_>, c: usize) -> Option<SpanId> {
 /// one: greedy interval colouring over spans in text order.
 pub fn assign_lanes(spans: &[Span]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..spans.len()).collect();
-    order.sort_by_key(|&i| (spans[i].range.start(), std::cmp::Reverse(spans[i].range.end())));
+    order.sort_by_key(|&i| {
+        (
+            spans[i].range.start(),
+            std::cmp::Reverse(spans[i].range.end()),
+        )
+    });
     let mut lane_end: Vec<usize> = Vec::new();
     let mut lanes = vec![0; spans.len()];
     for i in order {
@@ -452,7 +475,12 @@ mod tests {
 
     #[test]
     fn overlapping_spans_get_distinct_lanes_and_touching_ones_share() {
-        let spans = [span(1, 0, 10), span(2, 2, 5), span(3, 10, 12), span(4, 4, 8)];
+        let spans = [
+            span(1, 0, 10),
+            span(2, 2, 5),
+            span(3, 10, 12),
+            span(4, 4, 8),
+        ];
         let lanes = assign_lanes(&spans);
         assert_eq!(lanes[0], 0); // outer
         assert_eq!(lanes[1], 1); // nested in 1

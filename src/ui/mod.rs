@@ -17,7 +17,7 @@ use std::sync::Arc;
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Sense, Vec2};
 
 use crate::io;
-use crate::model::{Change, CharRange, DocId, Direction, History, Origin, Span, SpanId};
+use crate::model::{Change, CharRange, Direction, DocId, History, Origin, Span, SpanId};
 use crate::schema::Schema;
 use crate::settings::Settings;
 use crate::store::{Document, DocumentSummary, Store};
@@ -50,7 +50,10 @@ pub enum Command {
     /// Import these text files.
     Import(Vec<PathBuf>),
     OpenDocument(DocId),
-    SelectSpan { id: SpanId, scroll: bool },
+    SelectSpan {
+        id: SpanId,
+        scroll: bool,
+    },
     SetSelection(Option<CharRange>),
     SetDirection(Direction),
     SetDarkMode(bool),
@@ -67,16 +70,20 @@ pub struct Action {
 }
 
 /// Every fixed keyboard shortcut. Label hotkeys come from the schema.
+///
+/// egui matches shortcuts "logically" (extra Shift is ignored), so a shortcut
+/// with more modifiers must come before the same key with fewer: Redo
+/// (Ctrl+Shift+Z) before Undo (Ctrl+Z).
 pub const ACTIONS: &[Action] = &[
-    Action {
-        name: "Undo",
-        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Z),
-        command: || Command::Undo,
-    },
     Action {
         name: "Redo",
         shortcut: KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z),
         command: || Command::Redo,
+    },
+    Action {
+        name: "Undo",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Z),
+        command: || Command::Undo,
     },
     Action {
         name: "Redo",
@@ -436,7 +443,13 @@ impl App {
                                 .allocate_ui(Vec2::new(ui.available_width(), row_height), |ui| {
                                     let title = short_title(&doc.title, 60);
                                     let c = if selected { strong } else { color };
-                                    self.engine.label(ui, &title, LIST_FONT_SIZE, c, Sense::hover());
+                                    self.engine.label(
+                                        ui,
+                                        &title,
+                                        LIST_FONT_SIZE,
+                                        c,
+                                        Sense::hover(),
+                                    );
                                     ui.label(
                                         RichText::new(format!(
                                             "{} spans · {} chars",
@@ -501,14 +514,21 @@ impl App {
                 if response.clicked() {
                     self.commands.push(Command::Tag(label.name.clone()));
                 }
-                self.engine
-                    .label(ui, &label.arabic, LIST_FONT_SIZE, text_color, Sense::hover());
+                self.engine.label(
+                    ui,
+                    &label.arabic,
+                    LIST_FONT_SIZE,
+                    text_color,
+                    Sense::hover(),
+                );
             });
         }
         if !has_target {
             ui.label(
-                RichText::new("Drag across words to select (Alt: exact characters), then press a number.")
-                    .small(),
+                RichText::new(
+                    "Drag across words to select (Alt: exact characters), then press a number.",
+                )
+                .small(),
             );
         }
     }
@@ -537,9 +557,13 @@ impl App {
                                         .background_color(color),
                                 );
                                 ui.label(
-                                    RichText::new(format!("{}–{}", span.range.start(), span.range.end()))
-                                        .small()
-                                        .weak(),
+                                    RichText::new(format!(
+                                        "{}–{}",
+                                        span.range.start(),
+                                        span.range.end()
+                                    ))
+                                    .small()
+                                    .weak(),
                                 );
                                 self.engine.label(
                                     ui,
@@ -590,7 +614,8 @@ impl App {
                 selected_span: open.selected_span,
                 font_size: BASE_FONT_SIZE * self.settings.zoom,
             };
-            open.view.show(ui, &mut self.engine, &input, &mut self.commands);
+            open.view
+                .show(ui, &mut self.engine, &input, &mut self.commands);
         });
     }
 
@@ -598,7 +623,7 @@ impl App {
         if let Some(name) = &mut self.name_prompt {
             let mut submit = None;
             let mut cancel = false;
-            egui::Modal::new(egui::Id::new("annotator-name")).show(ctx, |ui| {
+            egui::Modal::new(egui::Id::unique("annotator-name")).show(ctx, |ui| {
                 ui.heading("Who is annotating?");
                 ui.label("Your name is saved with every span you make. It is asked once on this machine.");
                 let edit = ui.add(egui::TextEdit::singleline(name).hint_text("name"));
@@ -785,7 +810,10 @@ impl App {
         };
         let change = Change::Delete { span: id };
         self.store.apply(&change, annotator)?;
-        self.histories.entry(open.doc.id).or_default().record(change);
+        self.histories
+            .entry(open.doc.id)
+            .or_default()
+            .record(change);
         open.selected_span = None;
         self.status = Some(Status {
             text: "span deleted".into(),
@@ -820,7 +848,11 @@ impl App {
             _ => Some(change.span()),
         };
         self.status = Some(Status {
-            text: if undo { "undone".into() } else { "redone".into() },
+            text: if undo {
+                "undone".into()
+            } else {
+                "redone".into()
+            },
             error: false,
         });
         self.reload_spans()
@@ -903,7 +935,9 @@ impl App {
     }
 
     fn save_settings(&mut self) {
-        let Some(path) = &self.settings_path else { return };
+        let Some(path) = &self.settings_path else {
+            return;
+        };
         if let Err(error) = self.settings.save(path) {
             self.status = Some(Status {
                 text: format!("{error:#}"),
@@ -947,9 +981,10 @@ pub fn install_egui_fonts(ctx: &egui::Context) {
         ("NotoSans", crate::fonts::SANS_REGULAR),
         ("NotoNaskhArabic", crate::fonts::NASKH_REGULAR),
     ] {
-        fonts
-            .font_data
-            .insert(name.to_owned(), Arc::new(egui::FontData::from_static(bytes)));
+        fonts.font_data.insert(
+            name.to_owned(),
+            Arc::new(egui::FontData::from_static(bytes)),
+        );
     }
     if let Some(family) = fonts.families.get_mut(&egui::FontFamily::Proportional) {
         family.insert(0, "NotoSans".to_owned());

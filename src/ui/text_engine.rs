@@ -153,11 +153,7 @@ impl GlyphAtlas {
         self.cursor[0] += w + 1;
         self.row_height = self.row_height.max(h);
         let texture = self.texture(ctx);
-        texture.set_partial(
-            pos,
-            ColorImage::new([w, h], pixels),
-            TextureOptions::LINEAR,
-        );
+        texture.set_partial(pos, ColorImage::new([w, h], pixels), TextureOptions::LINEAR);
         let side = ATLAS_SIDE as f32;
         Some(AtlasEntry {
             uv: Rect::from_min_size(
@@ -315,9 +311,8 @@ impl TextEngine {
             self.glyphs
                 .paint_lines(ui.painter(), layout, layout.lines(), origin, color);
         }
-        response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::WidgetType::Label, ui.is_enabled(), text)
-        });
+        response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, ui.is_enabled(), text));
         response
     }
 }
@@ -330,5 +325,9 @@ fn content_extent(layout: &ArticleLayout) -> (f32, f32) {
         min_x = min_x.min(glyph.x);
         max_x = max_x.max(glyph.x + glyph.w);
     }
-    if min_x > max_x { (0.0, 0.0) } else { (min_x, max_x) }
+    if min_x > max_x {
+        (0.0, 0.0)
+    } else {
+        (min_x, max_x)
+    }
 }
