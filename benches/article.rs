@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cosmic_text::ShapeRunCache;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tawsim::fonts::font_system;
 use tawsim::layout::{ArticleLayout, LayoutParams};

@@ -25,9 +25,11 @@ cargo build --release --bin tawsim --example demo_project
 home=$(mktemp -d)
 export TAWSIM_HOME=$home
 target/release/examples/demo_project "$home/demo.db"
-if [ "$theme" = dark ]; then
-  sed -i 's/dark_mode: None/dark_mode: Some(true)/' "$home/settings.ron" || true
-fi
+case "$theme" in
+  dark) sed -i 's/dark_mode: None/dark_mode: Some(true)/' "$home/settings.ron" ;;
+  light) sed -i 's/dark_mode: None/dark_mode: Some(false)/' "$home/settings.ron" ;;
+esac
+grep -q dark_mode "$home/settings.ron" || echo "warning: settings.ron has no dark_mode field" >&2
 
 display=:${DISPLAY_NUM:-99}
 Xvfb "$display" -screen 0 1440x900x24 >/dev/null 2>&1 &

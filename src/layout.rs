@@ -195,17 +195,38 @@ impl ArticleLayout {
         self.buffer.shape_until_scroll(fonts, false);
         self.lines.clear();
         self.glyphs.clear();
+        self.glyphs.reserve(self.index.char_len());
         let scale = self.params.scale;
         let mut height: f32 = 0.0;
         let mut max_w: f32 = 0.0;
+        // Code point of every byte of the current display line, so mapping a
+        // glyph's bytes to stored offsets is a lookup, not a search.
+        let mut local: Vec<u32> = Vec::new();
+        let mut local_para = usize::MAX;
+        let prefix_chars = usize::from(self.prefix > 0);
         for run in self.buffer.layout_runs() {
             let para = &self.paras[run.line_i];
+            if local_para != run.line_i {
+                local_para = run.line_i;
+                local.clear();
+                local.resize(run.text.len() + 1, 0);
+                let mut n = 0u32;
+                for (b, ch) in run.text.char_indices() {
+                    local[b..b + ch.len_utf8()].fill(n);
+                    n += 1;
+                }
+                local[run.text.len()] = n;
+            }
+            let to_char = |b: usize| {
+                let c = local.get(b).copied().unwrap_or(0) as usize;
+                (para.chars.start + c.saturating_sub(prefix_chars)).min(para.chars.end)
+            };
             let first = self.glyphs.len();
             let (mut lo, mut hi) = (usize::MAX, 0);
             let baseline_px = (run.line_y * scale).round();
             for glyph in run.glyphs {
-                let start = self.display_to_char(run.line_i, glyph.start);
-                let end = self.display_to_char(run.line_i, glyph.end);
+                let start = to_char(glyph.start);
+                let end = to_char(glyph.end);
                 if start >= end {
                     // The direction mark, or another empty cluster.
                     continue;

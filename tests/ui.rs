@@ -363,3 +363,63 @@ fn imported_text_file_opens_and_bad_files_are_reported() {
     assert!(app.errors()[0].contains("bad.txt"), "{}", app.errors()[0]);
     assert_eq!(app.store().documents().unwrap().len(), 2);
 }
+
+#[test]
+fn annotator_name_is_asked_once_and_saved_per_machine() {
+    let (fixture, store) = project();
+    let settings_path = fixture.path.parent().unwrap().join("settings.ron");
+    let app = App::new(
+        store,
+        Schema::default_schema(),
+        Settings::default(),
+        Some(settings_path.clone()),
+    );
+    let mut harness = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 860.0))
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    harness.run();
+    assert_eq!(harness.state().annotator_name(), None);
+    // Tagging keys do nothing while the question is open.
+    harness.key_press(Key::Num2);
+    harness.run();
+    assert!(harness.state().spans().is_empty());
+
+    harness
+        .get_by_role(egui::Role::TextInput)
+        .type_text("Layla");
+    harness.run();
+    harness.get_by_label("OK").click();
+    harness.run();
+    assert_eq!(harness.state().annotator_name(), Some("Layla"));
+    let saved = Settings::load(&settings_path).unwrap();
+    assert_eq!(saved.annotator.as_deref(), Some("Layla"));
+    // The annotator is in the project too, so spans can name them.
+    let names: Vec<String> = harness
+        .state()
+        .store()
+        .annotators()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, vec!["Layla".to_owned()]);
+}
+
+#[test]
+fn paragraph_direction_can_be_overridden_per_document() {
+    let (fixture, store) = project();
+    let mut harness = harness(store);
+    assert!(harness.state().article_layout().unwrap().lines()[0].rtl);
+    let doc = harness.state().current_document().unwrap();
+    harness.state_mut().run(tawsim::ui::Command::SetDirection(
+        tawsim::model::Direction::Ltr,
+    ));
+    harness.run();
+    assert!(!harness.state().article_layout().unwrap().lines()[0].rtl);
+    let store = Store::open(&fixture.path).unwrap();
+    assert_eq!(
+        store.document(doc).unwrap().direction,
+        tawsim::model::Direction::Ltr
+    );
+}

@@ -150,6 +150,9 @@ impl ArticleView {
                 }
             }
             _ => {
+                // Bound the word-shape cache: keep what the last two
+                // documents used (labels share it and are re-cached on use).
+                engine.fonts().shape_run_cache.trim(2);
                 let layout = ArticleLayout::new(
                     engine.fonts(),
                     Arc::clone(input.text),

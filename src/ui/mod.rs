@@ -430,7 +430,8 @@ impl App {
                 ui.heading("Documents");
                 ui.separator();
                 let current = self.current_document();
-                let row_height = LIST_FONT_SIZE * 1.45 * 2.0 + 10.0;
+                // Two lines of title, the counts line, and padding.
+                let row_height = LIST_FONT_SIZE * 1.45 * 2.0 + 30.0;
                 let color = ui.visuals().text_color();
                 let strong = ui.visuals().strong_text_color();
                 egui::ScrollArea::vertical()
@@ -441,6 +442,9 @@ impl App {
                             let selected = current == Some(doc.id);
                             let response = ui
                                 .allocate_ui(Vec2::new(ui.available_width(), row_height), |ui| {
+                                    ui.set_min_height(row_height);
+                                    ui.add_space(3.0);
+                                    ui.set_max_width(ui.available_width() - 8.0);
                                     let title = short_title(&doc.title, 60);
                                     let c = if selected { strong } else { color };
                                     self.engine.label(
@@ -462,10 +466,10 @@ impl App {
                                 .interact(Sense::click());
                             if selected {
                                 ui.painter().rect_stroke(
-                                    response.rect,
+                                    response.rect.expand2(Vec2::new(2.0, 0.0)),
                                     4,
                                     ui.visuals().selection.stroke,
-                                    egui::StrokeKind::Inside,
+                                    egui::StrokeKind::Outside,
                                 );
                             }
                             if response.clicked() {
@@ -879,7 +883,9 @@ impl App {
                     present += 1;
                     first_new.get_or_insert(id);
                 }
-                Err(error) => self.errors.push(format!("{error:#}")),
+                Err(error) => self
+                    .errors
+                    .push(format!("{:#}", anyhow::Error::from(error))),
             }
         }
         self.refresh_documents();
@@ -930,7 +936,9 @@ impl App {
     fn refresh_documents(&mut self) {
         match self.store.documents() {
             Ok(docs) => self.docs = docs,
-            Err(error) => self.errors.push(format!("{error:#}")),
+            Err(error) => self
+                .errors
+                .push(format!("{:#}", anyhow::Error::from(error))),
         }
     }
 
@@ -940,7 +948,7 @@ impl App {
         };
         if let Err(error) = self.settings.save(path) {
             self.status = Some(Status {
-                text: format!("{error:#}"),
+                text: format!("{:#}", anyhow::Error::from(error)),
                 error: true,
             });
         }
