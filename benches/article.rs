@@ -55,7 +55,11 @@ fn layout_benches(c: &mut Criterion) {
         let text: Arc<str> = Arc::from(text);
         let index = Arc::new(OffsetIndex::new(&text));
         c.bench_function(&format!("layout/full/{name}"), |b| {
-            b.iter(|| ArticleLayout::new(&mut fonts, Arc::clone(&text), Arc::clone(&index), params))
+            b.iter(|| {
+                // Cold: opening a document the view has not shaped before.
+                fonts.shape_run_cache = ShapeRunCache::default();
+                ArticleLayout::new(&mut fonts, Arc::clone(&text), Arc::clone(&index), params)
+            })
         });
         let mut layout =
             ArticleLayout::new(&mut fonts, Arc::clone(&text), Arc::clone(&index), params);

@@ -336,10 +336,13 @@ impl ArticleLayout {
 
     fn hit(&self, x: f32, y: f32) -> Option<(usize, Affinity)> {
         let cursor = self.buffer.hit(x, y)?;
-        let para = self.paras.get(cursor.line)?;
-        let local = cursor.index.saturating_sub(self.prefix);
-        let byte = (para.bytes.start + local).min(para.bytes.end);
-        Some((self.index.char_containing_byte(byte), cursor.affinity))
+        if cursor.line >= self.paras.len() {
+            return None;
+        }
+        Some((
+            self.display_to_char(cursor.line, cursor.index),
+            cursor.affinity,
+        ))
     }
 
     /// Boxes covering the stored code points `range`, one per contiguous visual
