@@ -16,6 +16,11 @@ pub type DocId = i64;
 pub type SpanId = i64;
 /// Row id of an annotator in the project database.
 pub type AnnotatorId = i64;
+/// Row id of a layer (an annotator's own spans, an imported set, or gold).
+pub type LayerId = i64;
+
+/// Attribute values of a span, by attribute name (see [`crate::schema`]).
+pub type Attrs = serde_json::Map<String, serde_json::Value>;
 
 /// Errors from constructing model values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -171,16 +176,33 @@ impl Direction {
 }
 
 /// A labelled range of a document, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Span {
     pub id: SpanId,
     pub doc: DocId,
+    /// Who put the span in the project: the person who drew it, or who ran
+    /// the import that brought it.
     pub annotator: AnnotatorId,
+    /// The layer it belongs to: an annotator's own, an imported one, or gold.
+    pub layer: LayerId,
     pub range: CharRange,
     pub label: String,
     /// A copy of the covered text, taken when the span was made.
     pub text: String,
     pub origin: Origin,
+    /// Attribute values (e.g. `count`, `kind` of a CASUALTY).
+    pub attrs: Attrs,
+    /// A free-text note; empty when there is none.
+    pub note: String,
+    /// A model's confidence, for imported machine extractions.
+    pub score: Option<f64>,
+    /// The model that produced an imported span.
+    pub model: Option<String>,
+    /// The version of the project's label schema the span was made with
+    /// (`None` for spans made before schemas were stored).
+    pub schema_version: Option<i64>,
+    /// The span this one was copied from (accepting another layer's span).
+    pub source_span: Option<SpanId>,
 }
 
 /// One user edit to the spans of a document, already applied or to apply.

@@ -469,10 +469,17 @@ mod tests {
             id,
             doc: 1,
             annotator: 1,
+            layer: 1,
             range: CharRange::new(start, end).unwrap(),
             label: "PLACE".into(),
             text: String::new(),
             origin: Origin::Manual,
+            attrs: Default::default(),
+            note: String::new(),
+            score: None,
+            model: None,
+            schema_version: None,
+            source_span: None,
         }
     }
 

@@ -69,11 +69,11 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::model::{AnnotatorId, Change, CharRange, DocId, Origin, Span, SpanId};
+use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 /// The newest schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -159,6 +159,85 @@ BEFORE DELETE ON audit
 BEGIN
     SELECT RAISE(ABORT, 'the audit log is append-only');
 END;
+"#;
+
+/// Projects of many articles: layers, attributes and notes, the stored label
+/// schema, per-annotator document status, rejected marks, last change, search.
+const MIGRATION_2: &str = r#"
+CREATE TABLE layers (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE CHECK (trim(name) <> ''),
+    kind         TEXT NOT NULL CHECK (kind IN ('annotator', 'imported', 'gold')),
+    annotator_id INTEGER UNIQUE REFERENCES annotators(id),
+    created_at   TEXT NOT NULL,
+    CHECK ((kind = 'annotator') = (annotator_id IS NOT NULL))
+) STRICT;
+INSERT INTO layers (name, kind, annotator_id, created_at)
+    SELECT name, 'annotator', id, created_at FROM annotators ORDER BY id;
+
+CREATE TABLE schemas (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    ron        TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+
+ALTER TABLE spans ADD COLUMN layer_id INTEGER REFERENCES layers(id);
+UPDATE spans SET layer_id = (SELECT l.id FROM layers l WHERE l.annotator_id = spans.annotator_id);
+ALTER TABLE spans ADD COLUMN attrs TEXT NOT NULL DEFAULT '{}'
+    CHECK (json_valid(attrs) AND json_type(attrs) = 'object');
+ALTER TABLE spans ADD COLUMN note TEXT NOT NULL DEFAULT '';
+ALTER TABLE spans ADD COLUMN score REAL;
+ALTER TABLE spans ADD COLUMN model TEXT;
+ALTER TABLE spans ADD COLUMN schema_version INTEGER REFERENCES schemas(version);
+ALTER TABLE spans ADD COLUMN source_span_id INTEGER REFERENCES spans(id);
+CREATE INDEX spans_by_layer_doc ON spans(layer_id, doc_id);
+
+CREATE TRIGGER spans_need_a_layer
+BEFORE INSERT ON spans WHEN NEW.layer_id IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a span belongs to a layer');
+END;
+
+CREATE TRIGGER spans_layer_is_immutable
+BEFORE UPDATE OF layer_id, source_span_id ON spans
+BEGIN
+    SELECT RAISE(ABORT, 'a span''s layer and source never change');
+END;
+
+ALTER TABLE documents ADD COLUMN note TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN changed_at TEXT;
+UPDATE documents SET changed_at =
+    coalesce((SELECT max(a.at) FROM audit a WHERE a.doc_id = documents.id), imported_at);
+
+CREATE TRIGGER documents_change_with_their_audit
+AFTER INSERT ON audit WHEN NEW.doc_id IS NOT NULL
+BEGIN
+    UPDATE documents SET changed_at = NEW.at WHERE id = NEW.doc_id;
+END;
+
+CREATE TABLE document_status (
+    doc_id       INTEGER NOT NULL REFERENCES documents(id),
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    status       TEXT NOT NULL CHECK (status IN ('in_progress', 'done', 'skipped')),
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (doc_id, annotator_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX document_status_by_annotator ON document_status(annotator_id, status, doc_id);
+
+CREATE TABLE span_marks (
+    span_id      INTEGER NOT NULL REFERENCES spans(id),
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    mark         TEXT NOT NULL CHECK (mark IN ('rejected')),
+    at           TEXT NOT NULL,
+    PRIMARY KEY (span_id, annotator_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE search_index USING fts5(
+    title, body, content = '', tokenize = 'trigram'
+);
 "#;
 
 /// Errors from the project store.
@@ -274,6 +353,12 @@ pub enum StoreError {
     NotDeleted { span: SpanId },
     #[error("span {span} is deleted; restore it before relabelling it")]
     SpanDeleted { span: SpanId },
+    #[error(
+        "the name {name:?} is already used by another layer (an annotator or an imported layer); choose another name"
+    )]
+    LayerNameTaken { name: String },
+    #[error("there is no layer {layer} in this project; refresh the layer list")]
+    LayerNotFound { layer: LayerId },
 }
 
 pub use crate::model::Direction;
@@ -319,6 +404,46 @@ pub struct DocumentSummary {
 pub struct Annotator {
     pub id: AnnotatorId,
     pub name: String,
+}
+
+/// What a layer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LayerKind {
+    /// One annotator's own spans (created with the annotator).
+    Annotator,
+    /// Spans brought in by an import (another tool, a model, a second annotator's file).
+    Imported,
+    /// The adjudicated layer.
+    Gold,
+}
+
+impl LayerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayerKind::Annotator => "annotator",
+            LayerKind::Imported => "imported",
+            LayerKind::Gold => "gold",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "annotator" => Some(LayerKind::Annotator),
+            "imported" => Some(LayerKind::Imported),
+            "gold" => Some(LayerKind::Gold),
+            _ => None,
+        }
+    }
+}
+
+/// A named set of spans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    pub id: LayerId,
+    pub name: String,
+    pub kind: LayerKind,
+    /// The annotator whose layer this is (only for [`LayerKind::Annotator`]).
+    pub annotator: Option<AnnotatorId>,
 }
 
 /// One row of the audit log.
@@ -468,6 +593,18 @@ impl Store {
             return Ok(id);
         }
         let at = now();
+        let taken: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM layers WHERE name = ?1)",
+                [name],
+                |row| row.get(0),
+            )
+            .during("look up a layer")?;
+        if taken {
+            return Err(StoreError::LayerNameTaken {
+                name: name.to_owned(),
+            });
+        }
         let id: AnnotatorId = tx
             .query_row(
                 "INSERT INTO annotators (name, created_at) VALUES (?1, ?2) RETURNING id",
@@ -475,6 +612,11 @@ impl Store {
                 |row| row.get(0),
             )
             .during("add an annotator")?;
+        tx.execute(
+            "INSERT INTO layers (name, kind, annotator_id, created_at) VALUES (?1, 'annotator', ?2, ?3)",
+            params![name, id, at],
+        )
+        .during("add an annotator's layer")?;
         write_audit(
             &tx,
             &at,
@@ -527,7 +669,6 @@ impl Store {
         }
         let sha256 = sha256_hex(doc.text.as_bytes());
         let char_len = doc.text.chars().count();
-        let meta = doc.meta.to_string();
         let tx = self.begin("import a document")?;
         if let Some(actor) = actor {
             ensure_annotator(&tx, actor)?;
@@ -543,43 +684,7 @@ impl Store {
         if let Some(id) = existing {
             return Ok(Imported::AlreadyPresent(id));
         }
-        let at = now();
-        let direction = Direction::default().as_str();
-        let id: DocId = tx
-            .query_row(
-                "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-                params![
-                    doc.title,
-                    doc.text,
-                    sha256,
-                    doc.source,
-                    meta,
-                    direction,
-                    to_i64(char_len),
-                    at
-                ],
-                |row| row.get(0),
-            )
-            .during("import a document")?;
-        let after = json!({
-            "id": id,
-            "title": doc.title,
-            "sha256": sha256,
-            "source": doc.source,
-            "char_len": char_len,
-            "direction": direction,
-        });
-        write_audit(
-            &tx,
-            &at,
-            actor,
-            "document.import",
-            Some(id),
-            None,
-            &serde_json::Value::Null,
-            &after,
-        )?;
+        let id = insert_document(&tx, doc, &sha256, char_len, actor)?;
         tx.commit().during("save an imported document")?;
         Ok(Imported::Added(id))
     }
@@ -755,38 +860,34 @@ impl Store {
             });
         }
         ensure_annotator(&tx, annotator)?;
+        let layer = annotator_layer(&tx, annotator)?;
         let at = now();
-        let (id, text): (SpanId, String) = tx
+        let id: SpanId = tx
             .prepare_cached(
-                "INSERT INTO spans (doc_id, annotator_id, start, \"end\", label, text, origin, created_at, updated_at)
-                 SELECT ?1, ?2, ?3, ?4, ?5, substr(text, ?3 + 1, ?4 - ?3), ?6, ?7, ?7
+                "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                                    schema_version, created_at, updated_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), ?7,
+                        (SELECT max(version) FROM schemas), ?8, ?8
                  FROM documents WHERE id = ?1
-                 RETURNING id, text",
+                 RETURNING id",
             )
             .and_then(|mut stmt| {
                 stmt.query_row(
                     params![
                         doc,
                         annotator,
+                        layer,
                         to_i64(range.start()),
                         to_i64(range.end()),
                         label,
                         origin.as_str(),
                         at
                     ],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| row.get(0),
                 )
             })
             .during("add a span")?;
-        let span = Span {
-            id,
-            doc,
-            annotator,
-            range,
-            label: label.to_owned(),
-            text,
-            origin,
-        };
+        let span = load_span(&tx, id)?.into_span()?;
         write_audit(
             &tx,
             &at,
@@ -913,6 +1014,64 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// All layers, oldest first.
+    pub fn layers(&self) -> Result<Vec<Layer>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, kind, annotator_id FROM layers ORDER BY id")
+            .during("list layers")?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, LayerId>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<AnnotatorId>>(3)?,
+                ))
+            })
+            .during("list layers")?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, kind, annotator) = row.during("list layers")?;
+            let kind = LayerKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                what: format!("layer {id} has kind {kind:?}"),
+            })?;
+            out.push(Layer {
+                id,
+                name,
+                kind,
+                annotator,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The layer of annotator `annotator`'s own spans.
+    pub fn annotator_layer(&self, annotator: AnnotatorId) -> Result<LayerId, StoreError> {
+        annotator_layer(&self.conn, annotator)
+    }
+
+    /// The layer called `name` of kind `kind`, created (with an audit row) if
+    /// there is none. Refuses a name already used by a layer of another kind,
+    /// and [`LayerKind::Annotator`] (annotator layers come with the annotator).
+    pub fn layer_named(
+        &mut self,
+        name: &str,
+        kind: LayerKind,
+        actor: Option<AnnotatorId>,
+    ) -> Result<LayerId, StoreError> {
+        let name = name.trim();
+        if name.is_empty() || kind == LayerKind::Annotator {
+            return Err(StoreError::LayerNameTaken {
+                name: name.to_owned(),
+            });
+        }
+        let tx = self.begin("add a layer")?;
+        let id = layer_named(&tx, name, kind, actor)?;
+        tx.commit().during("save a new layer")?;
+        Ok(id)
     }
 
     fn begin(&mut self, action: &'static str) -> Result<rusqlite::Transaction<'_>, StoreError> {
@@ -1060,8 +1219,111 @@ fn ensure_annotator(conn: &Connection, annotator: AnnotatorId) -> Result<(), Sto
     }
 }
 
+/// Insert a checked new document (text not empty, no NUL, `sha256` not yet
+/// present) with its audit row, inside the caller's transaction. Every way of
+/// adding a document goes through here, so indexes kept beside the table
+/// (search) stay complete.
+fn insert_document(
+    tx: &Connection,
+    doc: &NewDocument,
+    sha256: &str,
+    char_len: usize,
+    actor: Option<AnnotatorId>,
+) -> Result<DocId, StoreError> {
+    let meta = doc.meta.to_string();
+    let at = now();
+    let direction = Direction::default().as_str();
+    let id: DocId = tx
+        .query_row(
+        "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        params![
+            doc.title,
+            doc.text,
+            sha256,
+            doc.source,
+            meta,
+            direction,
+            to_i64(char_len),
+            at
+        ],
+        |row| row.get(0),
+        )
+        .during("import a document")?;
+    let after = json!({
+        "id": id,
+        "title": doc.title,
+        "sha256": sha256,
+        "source": doc.source,
+        "char_len": char_len,
+        "direction": direction,
+    });
+    write_audit(
+        tx,
+        &at,
+        actor,
+        "document.import",
+        Some(id),
+        None,
+        &serde_json::Value::Null,
+        &after,
+    )?;
+    Ok(id)
+}
+
+fn annotator_layer(conn: &Connection, annotator: AnnotatorId) -> Result<LayerId, StoreError> {
+    conn.prepare_cached("SELECT id FROM layers WHERE annotator_id = ?1")
+        .and_then(|mut stmt| stmt.query_row([annotator], |row| row.get(0)).optional())
+        .during("look up an annotator's layer")?
+        .ok_or(StoreError::AnnotatorNotFound { annotator })
+}
+
+/// The id of layer `name` of `kind`, creating it inside the caller's transaction.
+fn layer_named(
+    conn: &Connection,
+    name: &str,
+    kind: LayerKind,
+    actor: Option<AnnotatorId>,
+) -> Result<LayerId, StoreError> {
+    let found: Option<(LayerId, String)> = conn
+        .prepare_cached("SELECT id, kind FROM layers WHERE name = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
+        .during("look up a layer")?;
+    if let Some((id, found_kind)) = found {
+        if found_kind == kind.as_str() {
+            return Ok(id);
+        }
+        return Err(StoreError::LayerNameTaken {
+            name: name.to_owned(),
+        });
+    }
+    let at = now();
+    let id: LayerId = conn
+        .query_row(
+            "INSERT INTO layers (name, kind, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+            params![name, kind.as_str(), at],
+            |row| row.get(0),
+        )
+        .during("add a layer")?;
+    write_audit(
+        conn,
+        &at,
+        actor,
+        "layer.create",
+        None,
+        None,
+        &serde_json::Value::Null,
+        &json!({ "id": id, "name": name, "kind": kind.as_str() }),
+    )?;
+    Ok(id)
+}
+
 const SPAN_SELECT: &str =
-    "SELECT id, doc_id, annotator_id, start, \"end\", label, text, origin, deleted_at FROM spans";
+    "SELECT id, doc_id, annotator_id, start, \"end\", label, text, origin, deleted_at,
+            layer_id, attrs, note, score, model, schema_version, source_span_id FROM spans";
 
 /// A span row as stored, before its values are checked.
 #[derive(Debug, Clone)]
@@ -1075,6 +1337,13 @@ struct SpanRow {
     text: String,
     origin: String,
     deleted_at: Option<String>,
+    layer: LayerId,
+    attrs: String,
+    note: String,
+    score: Option<f64>,
+    model: Option<String>,
+    schema_version: Option<i64>,
+    source_span: Option<SpanId>,
 }
 
 impl SpanRow {
@@ -1089,6 +1358,13 @@ impl SpanRow {
             text: row.get(6)?,
             origin: row.get(7)?,
             deleted_at: row.get(8)?,
+            layer: row.get(9)?,
+            attrs: row.get(10)?,
+            note: row.get(11)?,
+            score: row.get(12)?,
+            model: row.get(13)?,
+            schema_version: row.get(14)?,
+            source_span: row.get(15)?,
         })
     }
 
@@ -1097,11 +1373,19 @@ impl SpanRow {
             "id": self.id,
             "doc": self.doc,
             "annotator": self.annotator,
+            "layer": self.layer,
             "start": self.start,
             "end": self.end,
             "label": self.label,
             "text": self.text,
             "origin": self.origin,
+            "attrs": serde_json::from_str::<serde_json::Value>(&self.attrs)
+                .unwrap_or(serde_json::Value::Null),
+            "note": self.note,
+            "score": self.score,
+            "model": self.model,
+            "schema_version": self.schema_version,
+            "source_span": self.source_span,
             "deleted_at": self.deleted_at,
         })
     }
@@ -1115,28 +1399,51 @@ impl SpanRow {
         let origin = Origin::parse(&self.origin).ok_or_else(|| StoreError::Corrupt {
             what: format!("span {} has origin {:?}", self.id, self.origin),
         })?;
+        let attrs = match parse_json(&self.attrs, "spans.attrs")? {
+            serde_json::Value::Object(map) => map,
+            other => {
+                return Err(StoreError::Corrupt {
+                    what: format!("span {} has attributes {other}", self.id),
+                });
+            }
+        };
         Ok(Span {
             id: self.id,
             doc: self.doc,
             annotator: self.annotator,
+            layer: self.layer,
             range,
             label: self.label,
             text: self.text,
             origin,
+            attrs,
+            note: self.note,
+            score: self.score,
+            model: self.model,
+            schema_version: self.schema_version,
+            source_span: self.source_span,
         })
     }
 }
 
+/// A span as an audit row's `before`/`after` value.
 fn span_json(span: &Span, deleted_at: Option<&str>) -> serde_json::Value {
     json!({
         "id": span.id,
         "doc": span.doc,
         "annotator": span.annotator,
+        "layer": span.layer,
         "start": span.range.start(),
         "end": span.range.end(),
         "label": span.label,
         "text": span.text,
         "origin": span.origin.as_str(),
+        "attrs": span.attrs,
+        "note": span.note,
+        "score": span.score,
+        "model": span.model,
+        "schema_version": span.schema_version,
+        "source_span": span.source_span,
         "deleted_at": deleted_at,
     })
 }
@@ -1232,6 +1539,45 @@ mod tests {
             )
             .unwrap();
         assert!(!has_lang);
+    }
+
+    #[test]
+    fn a_version_1_project_keeps_its_spans_in_each_annotators_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.tawsim");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate(&mut conn, Some(&path), &[MIGRATION_1]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO annotators (name, created_at) VALUES ('layla', '2025-01-01T00:00:00.000Z');
+                 INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+                 VALUES ('t', 'قصف على إدلب', printf('%064d', 0), 's', '{}', 'rtl', 12, '2025-01-01T00:00:00.000Z');
+                 INSERT INTO spans (doc_id, annotator_id, start, \"end\", label, text, origin, created_at, updated_at)
+                 VALUES (1, 1, 8, 12, 'PLACE', 'إدلب', 'manual', '2025-01-02T00:00:00.000Z', '2025-01-02T00:00:00.000Z');
+                 INSERT INTO audit (at, actor, action, doc_id, span_id, before, after)
+                 VALUES ('2025-01-02T00:00:00.000Z', 1, 'span.add', 1, 1, 'null', '{}');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert!(dir.path().join("old.tawsim.v1.bak").exists());
+        let layers = store.layers().unwrap();
+        assert_eq!(layers.len(), 1);
+        assert_eq!(layers[0].name, "layla");
+        assert_eq!(layers[0].kind, LayerKind::Annotator);
+        let spans = store.spans(1).unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].layer, layers[0].id);
+        assert_eq!(spans[0].text, "إدلب");
+        assert!(spans[0].attrs.is_empty());
+        assert_eq!(spans[0].schema_version, None);
+        let changed: String = store
+            .conn
+            .query_row("SELECT changed_at FROM documents WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(changed, "2025-01-02T00:00:00.000Z");
     }
 
     #[test]
