@@ -655,18 +655,7 @@ impl Store {
         doc: &NewDocument,
         actor: Option<AnnotatorId>,
     ) -> Result<Imported, StoreError> {
-        if doc.text.is_empty() {
-            return Err(StoreError::EmptyText {
-                title: doc.title.clone(),
-            });
-        }
-        // SQLite's character functions stop at a NUL, so offsets past one would be wrong.
-        if let Some(offset) = doc.text.chars().position(|c| c == '\0') {
-            return Err(StoreError::NulInText {
-                title: doc.title.clone(),
-                offset,
-            });
-        }
+        check_new_document(doc)?;
         let sha256 = sha256_hex(doc.text.as_bytes());
         let char_len = doc.text.chars().count();
         let tx = self.begin("import a document")?;
@@ -687,6 +676,40 @@ impl Store {
         let id = insert_document(&tx, doc, &sha256, char_len, actor)?;
         tx.commit().during("save an imported document")?;
         Ok(Imported::Added(id))
+    }
+
+    /// Add many articles in one transaction: all of them or, on an error,
+    /// none. A text already in the project (same SHA-256) is not added again.
+    pub fn import_documents<'a>(
+        &mut self,
+        docs: impl IntoIterator<Item = &'a NewDocument>,
+        actor: Option<AnnotatorId>,
+    ) -> Result<Vec<Imported>, StoreError> {
+        let tx = self.begin("import documents")?;
+        if let Some(actor) = actor {
+            ensure_annotator(&tx, actor)?;
+        }
+        let mut out = Vec::new();
+        for doc in docs {
+            check_new_document(doc)?;
+            let sha256 = sha256_hex(doc.text.as_bytes());
+            let existing: Option<DocId> = tx
+                .prepare_cached("SELECT id FROM documents WHERE sha256 = ?1")
+                .and_then(|mut stmt| stmt.query_row([&sha256], |row| row.get(0)).optional())
+                .during("look for an identical document")?;
+            out.push(match existing {
+                Some(id) => Imported::AlreadyPresent(id),
+                None => Imported::Added(insert_document(
+                    &tx,
+                    doc,
+                    &sha256,
+                    doc.text.chars().count(),
+                    actor,
+                )?),
+            });
+        }
+        tx.commit().during("save imported documents")?;
+        Ok(out)
     }
 
     /// All documents in import order, with their number of live spans.
@@ -1217,6 +1240,23 @@ fn ensure_annotator(conn: &Connection, annotator: AnnotatorId) -> Result<(), Sto
     } else {
         Err(StoreError::AnnotatorNotFound { annotator })
     }
+}
+
+/// Refuse a document the store cannot hold: empty, or with a NUL.
+fn check_new_document(doc: &NewDocument) -> Result<(), StoreError> {
+    if doc.text.is_empty() {
+        return Err(StoreError::EmptyText {
+            title: doc.title.clone(),
+        });
+    }
+    // SQLite's character functions stop at a NUL, so offsets past one would be wrong.
+    if let Some(offset) = doc.text.chars().position(|c| c == '\0') {
+        return Err(StoreError::NulInText {
+            title: doc.title.clone(),
+            offset,
+        });
+    }
+    Ok(())
 }
 
 /// Insert a checked new document (text not empty, no NUL, `sha256` not yet

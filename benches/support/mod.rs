@@ -1,0 +1,199 @@
+//! A generated project of many real Arabic news documents, for the project,
+//! search and export benchmarks.
+//!
+//! Documents are built from real sentences (the 1,000 `# text =` lines of UD
+//! Arabic-PUD, CC BY-SA 3.0, in `tests/data/ud-arabic-pud/`) and the bundled
+//! sample article's paragraphs: document `i` joins two to four sentences
+//! chosen so that no two documents have the same text. Spans are real words of
+//! each text, labelled in an imported layer `model` and in the layer of
+//! annotator `layla`, so the browser has per-label counts to show.
+//!
+//! The project is built once per size and cached under
+//! `target/bench-data/project-<n>.tawsim` (delete it to rebuild).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use tawsim::store::{NewDocument, Store};
+
+const SENTENCES: &str = include_str!("../../tests/data/ud-arabic-pud/sentences.txt");
+const ARTICLE: &str = include_str!("../../assets/samples/idlib-ceasefire-ar.txt");
+const LABELS: [&str; 4] = ["CASUALTY", "PLACE", "DATE", "ACTOR"];
+
+/// The real sentences and paragraphs documents are made of.
+pub fn sentences() -> Vec<&'static str> {
+    SENTENCES
+        .lines()
+        .chain(ARTICLE.lines().skip(1))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Document `i` of a generated project (distinct for every `i < 1,000,000`).
+pub fn document(sentences: &[&str], i: usize) -> NewDocument {
+    let n = sentences.len();
+    let a = i % n;
+    let q = i / n;
+    // (a, b) determines i for i < n², because 37 is invertible modulo n
+    // for the 1,000-odd sentences used here.
+    let b = (q * 37 + a + 1) % n;
+    let c = (a * 7 + q * 13 + 5) % n;
+    let d = (a * 11 + q * 3 + 9) % n;
+    let mut parts = vec![sentences[a], sentences[b]];
+    if i % 3 != 0 {
+        parts.push(sentences[c]);
+    }
+    if i % 5 == 0 {
+        parts.push(sentences[d]);
+    }
+    let text = parts.join("\n");
+    let title: String = sentences[a]
+        .split_whitespace()
+        .take(7)
+        .collect::<Vec<_>>()
+        .join(" ");
+    NewDocument {
+        title,
+        text,
+        source: format!("generated:{i}"),
+        meta: serde_json::json!({ "generated": i }),
+    }
+}
+
+/// The path of the cached generated project of `n` documents.
+pub fn project_path(n: usize) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target
+        .join("bench-data")
+        .join(format!("project-{n}.tawsim"))
+}
+
+/// The generated project of `n` documents, built on first use.
+pub fn project(n: usize) -> PathBuf {
+    let path = project_path(n);
+    if path.exists() {
+        return path;
+    }
+    let dir = path.parent().expect("a bench-data folder");
+    std::fs::create_dir_all(dir).expect("create target/bench-data");
+    let building = path.with_extension("building");
+    let _ = std::fs::remove_file(&building);
+    build(&building, n);
+    std::fs::rename(&building, &path).expect("move the generated project in place");
+    path
+}
+
+fn build(path: &Path, n: usize) {
+    let sentences = sentences();
+    let mut store = Store::open(path).expect("open a new bench project");
+    let annotator = store.annotator_id("layla").expect("annotator");
+    let chunk = 5_000;
+    let mut i = 0;
+    while i < n {
+        let docs: Vec<NewDocument> = (i..(i + chunk).min(n))
+            .map(|k| document(&sentences, k))
+            .collect();
+        store
+            .import_documents(&docs, None)
+            .expect("import generated documents");
+        i += chunk;
+    }
+    drop(store);
+    add_spans(path, annotator);
+}
+
+/// Spans straight into the file: every third word of each document, in two
+/// layers. Written with SQL (one transaction) because per-span calls would
+/// take minutes for a million spans.
+fn add_spans(path: &Path, annotator: i64) {
+    let mut conn = rusqlite::Connection::open(path).expect("reopen the bench project");
+    let tx = conn.transaction().expect("transaction");
+    let now = "2026-01-01T00:00:00.000Z";
+    tx.execute(
+        "INSERT INTO layers (name, kind, created_at) VALUES ('model', 'imported', ?1)",
+        [now],
+    )
+    .expect("model layer");
+    let model_layer = tx.last_insert_rowid();
+    let human_layer: i64 = tx
+        .query_row(
+            "SELECT id FROM layers WHERE annotator_id = ?1",
+            [annotator],
+            |r| r.get(0),
+        )
+        .expect("annotator layer");
+    {
+        let mut docs = tx
+            .prepare("SELECT id, text FROM documents ORDER BY id")
+            .expect("select");
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                                    score, model, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+            )
+            .expect("insert");
+        let rows: Vec<(i64, String)> = docs
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect();
+        for (doc, text) in rows {
+            let chars: Vec<char> = text.chars().collect();
+            let mut words = Vec::new();
+            let mut start = None;
+            for (k, ch) in chars.iter().chain(std::iter::once(&' ')).enumerate() {
+                match (ch.is_whitespace(), start) {
+                    (false, None) => start = Some(k),
+                    (true, Some(s)) => {
+                        words.push((s, k));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            for (w, (s, e)) in words.iter().enumerate().filter(|(w, _)| w % 3 == 1) {
+                let label = LABELS[(doc as usize + w) % LABELS.len()];
+                let covered: String = chars[*s..*e].iter().collect();
+                let score = ((doc as usize * 31 + w * 17) % 100) as f64 / 100.0;
+                insert
+                    .execute(rusqlite::params![
+                        doc,
+                        annotator,
+                        model_layer,
+                        *s as i64,
+                        *e as i64,
+                        label,
+                        covered,
+                        "imported",
+                        score,
+                        "bench-ner-1",
+                        now
+                    ])
+                    .expect("model span");
+                // The annotator has tagged one document in ten.
+                if doc % 10 == 1 && w % 2 == 1 {
+                    insert
+                        .execute(rusqlite::params![
+                            doc,
+                            annotator,
+                            human_layer,
+                            *s as i64,
+                            *e as i64,
+                            label,
+                            covered,
+                            "manual",
+                            None::<f64>,
+                            None::<String>,
+                            now
+                        ])
+                        .expect("annotator span");
+                }
+            }
+        }
+    }
+    tx.commit().expect("commit spans");
+}
