@@ -71,6 +71,8 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
+mod layers;
+
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
@@ -359,9 +361,16 @@ pub enum StoreError {
     LayerNameTaken { name: String },
     #[error("there is no layer {layer} in this project; refresh the layer list")]
     LayerNotFound { layer: LayerId },
+    #[error("span {span} is already rejected by you; nothing was written")]
+    AlreadyRejected { span: SpanId },
+    #[error("span {span} is not rejected by you, so there is nothing to take back")]
+    NotRejected { span: SpanId },
+    #[error("span {span} is in your own layer: delete it instead of rejecting it")]
+    RejectOwnSpan { span: SpanId },
 }
 
 pub use crate::model::Direction;
+pub use layers::Copied;
 
 /// An article to import.
 #[derive(Debug, Clone, PartialEq)]
@@ -982,6 +991,26 @@ impl Store {
                     .during("relabel a span")?;
                 after.label = to.clone();
                 "span.relabel"
+            }
+            Change::Reject { span } | Change::Unreject { span } => {
+                let reject = matches!(change, Change::Reject { .. });
+                layers::set_rejected(&tx, *span, actor, reject, &at)?;
+                write_audit(
+                    &tx,
+                    &at,
+                    Some(actor),
+                    if reject {
+                        "span.reject"
+                    } else {
+                        "span.unreject"
+                    },
+                    Some(row.doc),
+                    Some(row.id),
+                    &json!({ "span": span, "rejected": !reject }),
+                    &json!({ "span": span, "rejected": reject }),
+                )?;
+                tx.commit().during("save a span change")?;
+                return row.into_span();
             }
         };
         write_audit(

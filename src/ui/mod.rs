@@ -8,19 +8,20 @@
 //! Text that may hold Arabic is drawn by [`text_engine`], never by egui labels.
 
 pub mod article;
+mod layers;
 pub mod text_engine;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Sense, Vec2};
 
 use crate::io;
-use crate::model::{Change, CharRange, Direction, DocId, History, Origin, Span, SpanId};
+use crate::model::{Change, CharRange, Direction, DocId, History, LayerId, Origin, Span, SpanId};
 use crate::schema::Schema;
 use crate::settings::Settings;
-use crate::store::{Document, DocumentSummary, Store};
+use crate::store::{Document, DocumentSummary, Layer, Store};
 use crate::text::OffsetIndex;
 use article::{ArticleInput, ArticleView, label_color};
 use text_engine::TextEngine;
@@ -60,6 +61,12 @@ pub enum Command {
     /// Show the dialog that asks for the annotator's name.
     AskAnnotator,
     SetAnnotator(String),
+    /// Copy the selected span of another layer into the annotator's own layer.
+    CopySpan,
+    /// Hide the selected span of another layer as rejected (for this annotator).
+    RejectSpan,
+    /// Show or hide another layer's spans.
+    ShowLayer(LayerId, bool),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -99,6 +106,16 @@ pub const ACTIONS: &[Action] = &[
         name: "Delete span",
         shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::Backspace),
         command: || Command::DeleteSpan,
+    },
+    Action {
+        name: "Copy span into my layer",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::A),
+        command: || Command::CopySpan,
+    },
+    Action {
+        name: "Reject span",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::R),
+        command: || Command::RejectSpan,
     },
     Action {
         name: "Clear selection",
@@ -146,6 +163,8 @@ struct OpenDoc {
     doc: Document,
     text: Arc<str>,
     index: Arc<OffsetIndex>,
+    /// The spans shown: the annotator's own layer and the shown layers,
+    /// without the spans the annotator rejected.
     spans: Vec<Span>,
     revision: u64,
     selection: Option<CharRange>,
@@ -166,6 +185,12 @@ pub struct App {
     settings: Settings,
     settings_path: Option<PathBuf>,
     annotator: Option<(i64, String)>,
+    /// The annotator's own layer.
+    own_layer: Option<LayerId>,
+    /// All layers of the project, and which other layers are shown.
+    layers: Vec<Layer>,
+    layer_names: HashMap<LayerId, String>,
+    shown_layers: BTreeSet<LayerId>,
     docs: Vec<DocumentSummary>,
     open: Option<OpenDoc>,
     histories: HashMap<DocId, History>,
@@ -191,6 +216,10 @@ impl App {
             settings,
             settings_path,
             annotator: None,
+            own_layer: None,
+            layers: Vec::new(),
+            layer_names: HashMap::new(),
+            shown_layers: BTreeSet::new(),
             docs: Vec::new(),
             open: None,
             histories: HashMap::new(),
@@ -205,6 +234,7 @@ impl App {
             None => app.name_prompt = Some(String::new()),
         }
         app.refresh_documents();
+        app.refresh_layers();
         if let Some(first) = app.docs.first().map(|d| d.id) {
             app.run(Command::OpenDocument(first));
         }
@@ -373,11 +403,7 @@ impl App {
                         }
                     }
                 });
-                ui.menu_button("Annotator", |ui| {
-                    if ui.button("Change annotator…").clicked() {
-                        self.commands.push(Command::AskAnnotator);
-                    }
-                });
+                ui.menu_button("Annotator", |ui| self.annotator_menu(ui));
             });
         });
     }
@@ -487,6 +513,8 @@ impl App {
             .show(ui, |ui| {
                 ui.heading("Labels");
                 self.label_buttons(ui);
+                ui.separator();
+                self.layers_section(ui);
                 ui.separator();
                 let count = self.open.as_ref().map_or(0, |o| o.spans.len());
                 ui.heading(format!("Spans ({count})"));
@@ -617,6 +645,8 @@ impl App {
                 selection: open.selection,
                 selected_span: open.selected_span,
                 font_size: BASE_FONT_SIZE * self.settings.zoom,
+                own_layer: self.own_layer,
+                layer_names: &self.layer_names,
             };
             open.view
                 .show(ui, &mut self.engine, &input, &mut self.commands);
@@ -732,11 +762,26 @@ impl App {
             Command::SetAnnotator(name) => {
                 let id = self.store.annotator_id(&name)?;
                 self.annotator = Some((id, name.clone()));
+                self.own_layer = Some(self.store.annotator_layer(id)?);
+                self.shown_layers
+                    .remove(&self.own_layer.unwrap_or_default());
                 self.name_prompt = None;
+                self.refresh_layers();
+                self.reload_spans()?;
                 if self.settings.annotator.as_deref() != Some(name.as_str()) {
                     self.settings.annotator = Some(name);
                     self.save_settings();
                 }
+            }
+            Command::CopySpan => self.copy_selected()?,
+            Command::RejectSpan => self.reject_selected()?,
+            Command::ShowLayer(layer, show) => {
+                if show {
+                    self.shown_layers.insert(layer);
+                } else {
+                    self.shown_layers.remove(&layer);
+                }
+                self.reload_spans()?;
             }
         }
         Ok(())
@@ -758,7 +803,7 @@ impl App {
             if let Some(existing) = open
                 .spans
                 .iter()
-                .find(|s| s.range == range && s.label == label && s.annotator == annotator)
+                .find(|s| s.range == range && s.label == label && Some(s.layer) == self.own_layer)
             {
                 open.selected_span = Some(existing.id);
                 open.selection = None;
@@ -782,6 +827,14 @@ impl App {
             let Some(current) = open.spans.iter().find(|s| s.id == id) else {
                 return Ok(());
             };
+            if Some(current.layer) != self.own_layer {
+                anyhow::bail!(
+                    "this span belongs to the layer {}; press A to copy it into your layer, then relabel your copy",
+                    self.layer_names
+                        .get(&current.layer)
+                        .map_or("?", String::as_str)
+                );
+            }
             if current.label == label {
                 return Ok(());
             }
@@ -812,6 +865,16 @@ impl App {
         let Some(id) = open.selected_span else {
             return Ok(());
         };
+        if let Some(span) = open.spans.iter().find(|s| s.id == id)
+            && Some(span.layer) != self.own_layer
+        {
+            anyhow::bail!(
+                "this span belongs to the layer {}; press R to hide it as rejected (only your own spans can be deleted)",
+                self.layer_names
+                    .get(&span.layer)
+                    .map_or("?", String::as_str)
+            );
+        }
         let change = Change::Delete { span: id };
         self.store.apply(&change, annotator)?;
         self.histories
@@ -900,25 +963,36 @@ impl App {
 
     fn open_document(&mut self, id: DocId) -> anyhow::Result<()> {
         let doc = self.store.document(id)?;
-        let spans = self.store.spans(id)?;
         let text: Arc<str> = Arc::from(doc.text.as_str());
         let index = Arc::new(OffsetIndex::new(&text));
         self.open = Some(OpenDoc {
             doc,
             text,
             index,
-            spans,
+            spans: Vec::new(),
             revision: 0,
             selection: None,
             selected_span: None,
             view: ArticleView::default(),
         });
-        Ok(())
+        self.reload_spans()
     }
 
     fn reload_spans(&mut self) -> anyhow::Result<()> {
         if let Some(open) = &mut self.open {
-            open.spans = self.store.spans(open.doc.id)?;
+            let rejected: HashSet<SpanId> = match &self.annotator {
+                Some((annotator, _)) => self.store.rejected_spans(open.doc.id, *annotator)?,
+                None => HashSet::new(),
+            };
+            let own = self.own_layer;
+            let shown = &self.shown_layers;
+            open.spans = self
+                .store
+                .spans(open.doc.id)?
+                .into_iter()
+                .filter(|s| Some(s.layer) == own || shown.contains(&s.layer))
+                .filter(|s| !rejected.contains(&s.id))
+                .collect();
             open.revision += 1;
             if let Some(id) = open.selected_span
                 && !open.spans.iter().any(|s| s.id == id)
