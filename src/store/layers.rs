@@ -13,9 +13,10 @@ use std::collections::HashSet;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    During, Store, StoreError, annotator_layer, ensure_annotator, load_span, now, write_audit,
+    During, Store, StoreError, annotator_layer, ensure_annotator, load_span, now, to_i64,
+    write_audit,
 };
-use crate::model::{AnnotatorId, DocId, Span, SpanId};
+use crate::model::{AnnotatorId, CharRange, DocId, LayerId, Span, SpanId};
 
 /// What [`Store::copy_span`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,33 +69,9 @@ impl Store {
         if let Some(id) = existing {
             return Ok(Copied::AlreadyThere(load_span(&tx, id)?.into_span()?));
         }
-        let at = now();
-        let id: SpanId = tx
-            .prepare_cached(
-                "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                                    attrs, note, schema_version, source_span_id, created_at, updated_at)
-                 SELECT doc_id, ?1, ?2, start, \"end\", label, text, 'manual',
-                        attrs, note, (SELECT max(version) FROM schemas), id, ?3, ?3
-                 FROM spans WHERE id = ?4
-                 RETURNING id",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_row(params![annotator, layer, at, source], |r| r.get(0))
-            })
-            .during("copy a span into your layer")?;
-        let copy = load_span(&tx, id)?;
-        write_audit(
-            &tx,
-            &at,
-            Some(annotator),
-            "span.copy",
-            Some(copy.doc),
-            Some(id),
-            &row.json(),
-            &copy.json(),
-        )?;
+        let copy = copy_into(&tx, source, annotator, layer, None, "span.copy")?;
         tx.commit().during("save a copied span")?;
-        Ok(Copied::New(copy.into_span()?))
+        Ok(Copied::New(copy))
     }
 
     /// The spans of document `doc` that `annotator` has rejected.
@@ -115,6 +92,64 @@ impl Store {
             .during("read rejected spans")?;
         rows.collect::<Result<_, _>>().during("read rejected spans")
     }
+}
+
+/// Write a copy of span `source` into `layer`, made by `annotator`, with an
+/// audit row `action`, inside the caller's transaction. `change` replaces the
+/// copy's range (the covered text is taken from the document again) and label.
+pub(super) fn copy_into(
+    conn: &Connection,
+    source: SpanId,
+    annotator: AnnotatorId,
+    layer: LayerId,
+    change: Option<(CharRange, &str)>,
+    action: &str,
+) -> Result<Span, StoreError> {
+    let row = load_span(conn, source)?;
+    let (start, end, label) = match change {
+        Some((range, label)) => (to_i64(range.start()), to_i64(range.end()), label.to_owned()),
+        None => (row.start, row.end, row.label.clone()),
+    };
+    let char_len: i64 = conn
+        .prepare_cached("SELECT char_len FROM documents WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([row.doc], |r| r.get(0)))
+        .during("read a document's length")?;
+    if end > char_len {
+        return Err(StoreError::SpanOutOfRange {
+            doc: row.doc,
+            start: start as usize,
+            end: end as usize,
+            char_len: char_len as usize,
+        });
+    }
+    let at = now();
+    let id: SpanId = conn
+        .prepare_cached(
+            "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                                attrs, note, schema_version, source_span_id, created_at, updated_at)
+             SELECT s.doc_id, ?1, ?2, ?3, ?4, ?5, substr(d.text, ?3 + 1, ?4 - ?3), 'manual',
+                    s.attrs, s.note, (SELECT max(version) FROM schemas), s.id, ?6, ?6
+             FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.id = ?7
+             RETURNING id",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row(params![annotator, layer, start, end, label, at, source], |r| {
+                r.get(0)
+            })
+        })
+        .during("copy a span")?;
+    let copy = load_span(conn, id)?;
+    write_audit(
+        conn,
+        &at,
+        Some(annotator),
+        action,
+        Some(copy.doc),
+        Some(id),
+        &row.json(),
+        &copy.json(),
+    )?;
+    copy.into_span()
 }
 
 /// Set or clear `annotator`'s rejected mark on `span`, inside the caller's

@@ -72,6 +72,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
 mod layers;
+mod review;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
@@ -240,6 +241,19 @@ CREATE TABLE span_marks (
 CREATE VIRTUAL TABLE search_index USING fts5(
     title, body, content = '', tokenize = 'trigram'
 );
+
+CREATE TABLE document_review (
+    doc_id      INTEGER PRIMARY KEY REFERENCES documents(id),
+    status      TEXT NOT NULL CHECK (status IN ('in_review', 'adjudicated')),
+    reviewer_id INTEGER NOT NULL REFERENCES annotators(id),
+    updated_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX document_review_by_status ON document_review(status, doc_id);
+
+CREATE TABLE project_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL CHECK (json_valid(value))
+) STRICT;
 "#;
 
 /// Errors from the project store.
@@ -371,6 +385,7 @@ pub enum StoreError {
 
 pub use crate::model::Direction;
 pub use layers::Copied;
+pub use review::ReviewStatus;
 
 /// An article to import.
 #[derive(Debug, Clone, PartialEq)]
