@@ -54,11 +54,37 @@
 //! change to a span's `doc_id`/`start`/`end`/`text`, any DELETE of a span, and
 //! any UPDATE or DELETE of an audit row.
 //!
+//! ## Schema 2: layers, attributes, status, review
+//!
+//! | table | column | meaning |
+//! |---|---|---|
+//! | `layers` | `id`, `name` (unique), `kind`, `annotator_id`, `created_at` | a named set of spans: `'annotator'` (one per annotator, named after them, created with them), `'imported'` (named at import), `'gold'` (the adjudicated layer, named `gold`) |
+//! | `spans` | `layer_id` | the layer the span belongs to (never changes) |
+//! | | `attrs` | JSON object of attribute values, e.g. `{"count":19,"kind":"killed"}` |
+//! | | `note` | free text, `''` when none |
+//! | | `score`, `model` | confidence and model name of an imported machine extraction |
+//! | | `schema_version` | `schemas.version` current when the span was made |
+//! | | `source_span_id` | the span this one was copied from (copy into my layer, gold decisions) |
+//! | `schemas` | `version`, `name`, `ron`, `sha256`, `source`, `created_at` | every label schema the project has used; the highest version is current |
+//! | `documents` | `note` | a note on the document |
+//! | | `changed_at` | time of the document's latest audit event (kept by a trigger) |
+//! | `document_status` | `doc_id`, `annotator_id`, `status`, `updated_at` | an annotator's progress: `in_progress`, `done`, `skipped` (no row: new) |
+//! | `span_marks` | `span_id`, `annotator_id`, `mark`, `at` | `'rejected'`: the annotator hides another layer's span |
+//! | `document_review` | `doc_id`, `status`, `reviewer_id`, `updated_at` | `in_review` or `adjudicated` (no row: unreviewed) |
+//! | `project_settings` | `key`, `value` (JSON) | e.g. `blind_annotation` = `true` |
+//! | `search_index` | FTS5 | normalised title and text of each document, rowid = document id |
+//!
+//! Migrating a version-1 project gives each annotator their layer and puts
+//! their spans in it. Audit actions added: `layer.create`, `span.copy`,
+//! `span.reject`, `span.unreject`, `gold.accept`, `gold.correct`,
+//! `document.review`, `project.setting`.
+//!
 //! A span row in `before`/`after` looks like:
 //!
 //! ```json
-//! {"id":3,"doc":1,"annotator":1,"start":370,"end":374,"label":"PLACE",
-//!  "text":"إدلب","origin":"manual","deleted_at":null}
+//! {"id":3,"doc":1,"annotator":1,"layer":1,"start":370,"end":374,"label":"PLACE",
+//!  "text":"إدلب","origin":"manual","attrs":{},"note":"","score":null,"model":null,
+//!  "schema_version":1,"source_span":null,"deleted_at":null}
 //! ```
 
 use std::fmt::Write as _;
