@@ -98,6 +98,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
 mod layers;
+mod measure;
 mod review;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
