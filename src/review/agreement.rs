@@ -142,16 +142,24 @@ impl<T: Eq + std::hash::Hash + Clone> Coincidence<T> {
         if m < 2 {
             return;
         }
-        let mut counts: HashMap<&T, usize> = HashMap::new();
+        // Units are small (one value per layer): count with a short list.
+        let mut counts: Vec<(&T, usize)> = Vec::with_capacity(m);
         for v in values {
-            *counts.entry(*v).or_default() += 1;
+            match counts.iter_mut().find(|(c, _)| c == v) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((*v, 1)),
+            }
         }
         // Ordered pairs of different values within the unit, over m − 1.
-        let same: usize = counts.values().map(|c| c * (c - 1)).sum();
+        let same: usize = counts.iter().map(|(_, c)| c * (c - 1)).sum();
         let pairs = m * (m - 1);
         self.disagree += (pairs - same) as f64 / (m - 1) as f64;
         for (v, c) in counts {
-            *self.totals.entry(v.clone()).or_default() += c as f64;
+            if let Some(total) = self.totals.get_mut(v) {
+                *total += c as f64;
+            } else {
+                self.totals.insert(v.clone(), c as f64);
+            }
         }
     }
 
@@ -208,11 +216,14 @@ pub struct Agreement {
 /// Accumulates agreement document by document.
 pub struct AgreementBuilder {
     layers: Vec<LayerId>,
-    /// Per pair: span counts (exact, overlap) and token confusion.
+    /// Label names by interned id; id 0 is [`OUTSIDE`].
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+    /// Per pair: span counts (exact, overlap) and token confusion by label ids.
     exact: Vec<BTreeMap<String, Counts>>,
     overlap: Vec<BTreeMap<String, Counts>>,
-    confusion: Vec<HashMap<(String, String), u64>>,
-    alpha: Coincidence<String>,
+    confusion: Vec<HashMap<(u32, u32), u64>>,
+    alpha: Coincidence<u32>,
     documents: usize,
     tokens: usize,
 }
@@ -222,6 +233,8 @@ impl AgreementBuilder {
         let pairs = layers.len() * layers.len().saturating_sub(1) / 2;
         Self {
             layers: layers.to_vec(),
+            names: vec![OUTSIDE.to_owned()],
+            ids: HashMap::from([(OUTSIDE.to_owned(), 0)]),
             exact: vec![BTreeMap::new(); pairs],
             overlap: vec![BTreeMap::new(); pairs],
             confusion: vec![HashMap::new(); pairs],
@@ -236,6 +249,16 @@ impl AgreementBuilder {
         (0..n).flat_map(move |i| (i + 1..n).map(move |j| (i, j)))
     }
 
+    fn intern(&mut self, label: &str) -> u32 {
+        if let Some(id) = self.ids.get(label) {
+            return *id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(label.to_owned());
+        self.ids.insert(label.to_owned(), id);
+        id
+    }
+
     /// Add one document: its text and its live spans (any layers; spans of
     /// layers not in the set are ignored).
     pub fn add_document(&mut self, text: &str, spans: &[Span]) {
@@ -245,7 +268,15 @@ impl AgreementBuilder {
             .map(|l| spans.iter().filter(|s| s.layer == *l).collect())
             .collect();
         let toks = tokens(text);
-        let labels: Vec<Vec<&str>> = per_layer.iter().map(|s| token_labels(&toks, s)).collect();
+        let labels: Vec<Vec<u32>> = per_layer
+            .iter()
+            .map(|s| {
+                token_labels(&toks, s)
+                    .into_iter()
+                    .map(|l| self.intern(l))
+                    .collect()
+            })
+            .collect();
         for (k, (i, j)) in self.pairs().enumerate() {
             for (matching, counts) in [
                 (Matching::Exact, &mut self.exact[k]),
@@ -257,21 +288,13 @@ impl AgreementBuilder {
             }
             let confusion = &mut self.confusion[k];
             for (x, y) in labels[i].iter().zip(&labels[j]) {
-                if let Some(count) = confusion.get_mut(&((*x).to_owned(), (*y).to_owned())) {
-                    *count += 1;
-                } else {
-                    confusion.insert(((*x).to_owned(), (*y).to_owned()), 1);
-                }
+                *confusion.entry((*x, *y)).or_default() += 1;
             }
         }
-        let mut unit: Vec<&String> = Vec::with_capacity(self.layers.len());
-        let owned: Vec<Vec<String>> = labels
-            .iter()
-            .map(|l| l.iter().map(|s| (*s).to_owned()).collect())
-            .collect();
+        let mut unit: Vec<&u32> = Vec::with_capacity(self.layers.len());
         for t in 0..toks.len() {
             unit.clear();
-            unit.extend(owned.iter().map(|l| &l[t]));
+            unit.extend(labels.iter().map(|l| &l[t]));
             self.alpha.add_unit(&unit);
         }
         self.documents += 1;
@@ -280,12 +303,12 @@ impl AgreementBuilder {
 
     pub fn finish(self) -> Agreement {
         let pairs: Vec<(usize, usize)> = self.pairs().collect();
-        let mut labels: Vec<String> = self
-            .alpha
-            .totals
-            .keys()
-            .filter(|l| l.as_str() != OUTSIDE)
-            .cloned()
+        let mut labels: Vec<(String, u32)> = self
+            .names
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(id, name)| (name.clone(), id as u32))
             .collect();
         labels.sort();
         let pair_results = pairs
@@ -295,12 +318,12 @@ impl AgreementBuilder {
                 let confusion = &self.confusion[k];
                 let kappa_per_label = labels
                     .iter()
-                    .map(|label| {
+                    .map(|(name, id)| {
                         let mut binary: HashMap<(bool, bool), u64> = HashMap::new();
                         for ((x, y), c) in confusion {
-                            *binary.entry((x == label, y == label)).or_default() += c;
+                            *binary.entry((x == id, y == id)).or_default() += c;
                         }
-                        (label.clone(), kappa_from(&binary))
+                        (name.clone(), kappa_from(&binary))
                     })
                     .collect();
                 PairAgreement {
@@ -317,7 +340,7 @@ impl AgreementBuilder {
         // pair of coders' values per token (every token is coded by all layers).
         let alpha_per_label = labels
             .iter()
-            .map(|label| (label.clone(), self.binary_alpha(label)))
+            .map(|(name, id)| (name.clone(), self.binary_alpha(*id)))
             .collect();
         Agreement {
             layers: self.layers.clone(),
@@ -333,7 +356,7 @@ impl AgreementBuilder {
     ///
     /// With every unit coded by all m layers, o_ck = Σ_pairs (count of (c,k)
     /// and (k,c) over coder pairs) / (m − 1), and n_c follows from o.
-    fn binary_alpha(&self, label: &str) -> Option<f64> {
+    fn binary_alpha(&self, label: u32) -> Option<f64> {
         let m = self.layers.len();
         if m < 2 {
             return None;
@@ -343,7 +366,7 @@ impl AgreementBuilder {
         let mut total_pairs = 0.0;
         for confusion in &self.confusion {
             for ((x, y), c) in confusion {
-                let (x, y) = (x == label, y == label);
+                let (x, y) = (*x == label, *y == label);
                 let c = *c as f64;
                 total_pairs += 2.0 * c;
                 if x != y {

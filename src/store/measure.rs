@@ -14,7 +14,7 @@
 //! Documents are read in id order with their spans; neither texts nor spans
 //! of the whole project are held in memory at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::{During, SPAN_SELECT, SpanRow, Store, StoreError};
 use crate::model::{DocId, LayerId, Span};
@@ -85,32 +85,42 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(",")
         };
-        let selected = layer_list(select);
         let all: Vec<LayerId> = select.iter().chain(also).copied().collect();
         let all = layer_list(&all);
-        let adjudicated = if select.len() == 1 && !also.is_empty() {
-            " OR d.id IN (SELECT doc_id FROM document_review WHERE status = 'adjudicated')"
+        // A reference layer alone: adjudicated documents count even without spans.
+        let adjudicated: HashSet<DocId> = if select.len() == 1 && !also.is_empty() {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT doc_id FROM document_review WHERE status = 'adjudicated'")
+                .during("read review statuses")?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))
+                .during("read review statuses")?;
+            ids.collect::<Result<_, _>>()
+                .during("read review statuses")?
         } else {
-            ""
+            HashSet::new()
         };
-        // Layer ids are integers formatted by us, never user text.
-        let docs_sql = format!(
-            "SELECT d.id, d.text FROM documents d
-             WHERE d.id IN (SELECT doc_id FROM spans WHERE layer_id IN ({selected}) AND deleted_at IS NULL){adjudicated}
-             ORDER BY d.id"
-        );
-        let spans_sql = format!(
-            "{SPAN_SELECT} WHERE layer_id IN ({all}) AND deleted_at IS NULL ORDER BY doc_id, start, \"end\", id"
-        );
-        let mut docs_stmt = self.conn.prepare(&docs_sql).during("read documents")?;
-        let mut spans_stmt = self.conn.prepare(&spans_sql).during("read spans")?;
+        // Both scans run in document order without sorting: documents by id,
+        // spans through the (doc_id, start) index. Layer ids are integers
+        // formatted here, never user text.
+        let mut docs_stmt = self
+            .conn
+            .prepare("SELECT id, text FROM documents ORDER BY id")
+            .during("read documents")?;
+        let mut spans_stmt = self
+            .conn
+            .prepare(&format!(
+                "{SPAN_SELECT} INDEXED BY spans_by_doc_start
+                 WHERE layer_id IN ({all}) AND deleted_at IS NULL ORDER BY doc_id, start"
+            ))
+            .during("read spans")?;
         let mut docs = docs_stmt.query([]).during("read documents")?;
         let mut spans = spans_stmt.query([]).during("read spans")?;
         let mut pending: Option<Span> = None;
         let mut batch: Vec<Span> = Vec::new();
         while let Some(row) = docs.next().during("read documents")? {
             let doc: DocId = row.get(0).during("read documents")?;
-            let text: String = row.get(1).during("read documents")?;
             batch.clear();
             loop {
                 let span = match pending.take() {
@@ -120,16 +130,22 @@ impl Store {
                         None => break,
                     },
                 };
-                if span.doc < doc {
-                    continue; // a document not selected
-                }
                 if span.doc > doc {
                     pending = Some(span);
                     break;
                 }
-                batch.push(span);
+                if span.doc == doc {
+                    batch.push(span);
+                }
             }
-            f(doc, &text, &batch);
+            let selected = batch.iter().any(|s| select.contains(&s.layer));
+            if selected || adjudicated.contains(&doc) {
+                let text = row.get_ref(1).during("read documents")?;
+                let text = text.as_str().map_err(|e| StoreError::Corrupt {
+                    what: format!("document {doc} text: {e}"),
+                })?;
+                f(doc, text, &batch);
+            }
         }
         Ok(())
     }

@@ -1510,13 +1510,17 @@ impl SpanRow {
         let origin = Origin::parse(&self.origin).ok_or_else(|| StoreError::Corrupt {
             what: format!("span {} has origin {:?}", self.id, self.origin),
         })?;
-        let attrs = match parse_json(&self.attrs, "spans.attrs")? {
-            serde_json::Value::Object(map) => map,
-            other => {
-                return Err(StoreError::Corrupt {
-                    what: format!("span {} has attributes {other}", self.id),
-                });
-            }
+        // Most spans have no attributes: skip the JSON parser for them.
+        let attrs = match self.attrs.as_str() {
+            "{}" => serde_json::Map::new(),
+            json => match parse_json(json, "spans.attrs")? {
+                serde_json::Value::Object(map) => map,
+                other => {
+                    return Err(StoreError::Corrupt {
+                        what: format!("span {} has attributes {other}", self.id),
+                    });
+                }
+            },
         };
         Ok(Span {
             id: self.id,
