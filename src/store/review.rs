@@ -162,6 +162,105 @@ impl Store {
         Ok(added)
     }
 
+    /// Add a span the compared layers missed straight into gold (audit `gold.add`).
+    pub fn add_gold_span(
+        &mut self,
+        doc: DocId,
+        reviewer: AnnotatorId,
+        range: CharRange,
+        label: &str,
+    ) -> Result<Span, StoreError> {
+        if label.trim().is_empty() {
+            return Err(StoreError::BlankLabel);
+        }
+        let tx = self.begin("add a gold span")?;
+        ensure_annotator(&tx, reviewer)?;
+        let gold = layer_named(&tx, GOLD, LayerKind::Gold, Some(reviewer))?;
+        let char_len: Option<i64> = tx
+            .query_row("SELECT char_len FROM documents WHERE id = ?1", [doc], |r| {
+                r.get(0)
+            })
+            .optional()
+            .during("read a document's length")?;
+        let Some(char_len) = char_len else {
+            return Err(StoreError::DocumentNotFound { doc });
+        };
+        if range.end() as i64 > char_len {
+            return Err(StoreError::SpanOutOfRange {
+                doc,
+                start: range.start(),
+                end: range.end(),
+                char_len: char_len as usize,
+            });
+        }
+        let at = now();
+        let id: SpanId = tx
+            .query_row(
+                "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                                    schema_version, created_at, updated_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), 'manual',
+                        (SELECT max(version) FROM schemas), ?7, ?7
+                 FROM documents WHERE id = ?1
+                 RETURNING id",
+                params![doc, reviewer, gold, range.start() as i64, range.end() as i64, label, at],
+                |r| r.get(0),
+            )
+            .during("add a gold span")?;
+        let row = load_span(&tx, id)?;
+        write_audit(
+            &tx,
+            &at,
+            Some(reviewer),
+            "gold.add",
+            Some(doc),
+            Some(id),
+            &serde_json::Value::Null,
+            &row.json(),
+        )?;
+        mark_in_review(&tx, doc, reviewer)?;
+        tx.commit().during("save a gold span")?;
+        row.into_span()
+    }
+
+    /// The next undecided spans of `layer` across documents, lowest score
+    /// first (spans without a score last), for the extraction queue. A span
+    /// is decided when gold holds a live copy of it or `reviewer` rejected it.
+    pub fn review_queue(
+        &self,
+        layer: LayerId,
+        reviewer: AnnotatorId,
+        limit: usize,
+    ) -> Result<Vec<(Span, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{SPAN_SELECT} s_
+                 WHERE s_.layer_id = ?1 AND s_.deleted_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM spans g JOIN layers gl ON gl.id = g.layer_id
+                                   WHERE g.source_span_id = s_.id AND gl.kind = 'gold'
+                                     AND g.deleted_at IS NULL)
+                   AND NOT EXISTS (SELECT 1 FROM span_marks m
+                                   WHERE m.span_id = s_.id AND m.annotator_id = ?2)
+                 ORDER BY s_.score IS NULL, s_.score, s_.doc_id, s_.start, s_.id
+                 LIMIT ?3"
+            ))
+            .during("read the review queue")?;
+        let rows = stmt
+            .query_map(params![layer, reviewer, limit as i64], SpanRow::read)
+            .during("read the review queue")?;
+        let mut out = Vec::new();
+        for row in rows {
+            let span = row.during("read the review queue")?.into_span()?;
+            let title: String = self
+                .conn
+                .prepare_cached("SELECT title FROM documents WHERE id = ?1")
+                .and_then(|mut stmt| stmt.query_row([span.doc], |r| r.get(0)))
+                .during("read a document title")?;
+            out.push((span, title));
+        }
+        Ok(out)
+    }
+
     /// The review status of document `doc`.
     pub fn review_status(&self, doc: DocId) -> Result<ReviewStatus, StoreError> {
         review_status(&self.conn, doc)
@@ -454,6 +553,41 @@ mod tests {
             .set_review_status(doc, ReviewStatus::Adjudicated, r)
             .unwrap();
         assert_eq!(store.review_status(doc).unwrap(), ReviewStatus::Adjudicated);
+    }
+
+    #[test]
+    fn the_queue_orders_by_score_and_drops_decided_spans() {
+        let (mut store, doc, [a, _, r]) = project();
+        let model = store.layer_named("ner", LayerKind::Imported, None).unwrap();
+        let mut ids = Vec::new();
+        for (s, e, score) in [(5, 15, 0.9), (22, 26, 0.2), (27, 37, 0.5)] {
+            let span = add(&mut store, doc, a, s, e, "ACTOR");
+            ids.push((span.id, score));
+        }
+        // Move the three into an imported layer with scores, as an import would.
+        store
+            .conn
+            .execute_batch(&format!(
+                "DROP TRIGGER spans_layer_is_immutable;
+                 UPDATE spans SET layer_id = {model} WHERE id IN ({}, {}, {});
+                 UPDATE spans SET score = 0.9 WHERE id = {};
+                 UPDATE spans SET score = 0.2 WHERE id = {};
+                 UPDATE spans SET score = 0.5 WHERE id = {};",
+                ids[0].0, ids[1].0, ids[2].0, ids[0].0, ids[1].0, ids[2].0
+            ))
+            .unwrap();
+        let order = |store: &Store| -> Vec<f64> {
+            store
+                .review_queue(model, r, 10)
+                .unwrap()
+                .into_iter()
+                .filter_map(|(s, _)| s.score)
+                .collect()
+        };
+        assert_eq!(order(&store), [0.2, 0.5, 0.9]);
+        store.accept_into_gold(ids[1].0, r).unwrap();
+        store.apply(&Change::Reject { span: ids[2].0 }, r).unwrap();
+        assert_eq!(order(&store), [0.9]);
     }
 
     #[test]
