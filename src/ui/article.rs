@@ -41,6 +41,8 @@ pub struct ArticleInput<'a> {
     pub own_layer: Option<LayerId>,
     /// Names of the layers shown, for the tags of other layers' spans.
     pub layer_names: &'a HashMap<LayerId, String>,
+    /// A colour per span to ring it with (review mode: agreement category).
+    pub emphasis: Option<&'a HashMap<SpanId, Color32>>,
 }
 
 struct SpanGeometry {
@@ -327,6 +329,7 @@ impl ArticleView {
         }
         for g in &self.geometry {
             let selected = input.selected_span == Some(g.id);
+            let ring = input.emphasis.and_then(|e| e.get(&g.id)).copied();
             let flashing = flash.and_then(|(id, t)| (id == g.id).then_some(now - t));
             for b in g.boxes.iter().filter(|b| visible(b)) {
                 let r = to_screen(origin, b).shrink2(Vec2::new(0.0, b_height(b) * 0.12));
@@ -335,6 +338,14 @@ impl ArticleView {
                     [Pos2::new(r.min.x + 1.0, y), Pos2::new(r.max.x - 1.0, y)],
                     Stroke::new(2.0, g.color),
                 );
+                if let Some(ring) = ring {
+                    painter.rect_stroke(
+                        r.expand(2.5),
+                        CornerRadius::same(4),
+                        Stroke::new(1.5, ring),
+                        StrokeKind::Outside,
+                    );
+                }
                 if selected {
                     painter.rect_stroke(
                         r.expand(1.0),

@@ -105,6 +105,9 @@ impl App {
     }
 
     pub(super) fn copy_selected(&mut self) -> anyhow::Result<()> {
+        if self.review.is_some() {
+            return self.review_accept();
+        }
         let Some((annotator, _)) = self.annotator.clone() else {
             self.name_prompt.get_or_insert_with(String::new);
             anyhow::bail!("set your annotator name before copying a span");
@@ -145,6 +148,9 @@ impl App {
     }
 
     pub(super) fn reject_selected(&mut self) -> anyhow::Result<()> {
+        if self.review.is_some() {
+            return self.review_reject();
+        }
         let Some((annotator, _)) = self.annotator.clone() else {
             self.name_prompt.get_or_insert_with(String::new);
             anyhow::bail!("set your annotator name before rejecting a span");

@@ -9,6 +9,7 @@
 
 pub mod article;
 mod layers;
+mod review;
 pub mod text_engine;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -21,7 +22,7 @@ use crate::io;
 use crate::model::{Change, CharRange, Direction, DocId, History, LayerId, Origin, Span, SpanId};
 use crate::schema::Schema;
 use crate::settings::Settings;
-use crate::store::{Document, DocumentSummary, Layer, Store};
+use crate::store::{Document, DocumentSummary, Layer, ReviewStatus, Store};
 use crate::text::OffsetIndex;
 use article::{ArticleInput, ArticleView, label_color};
 use text_engine::TextEngine;
@@ -67,6 +68,13 @@ pub enum Command {
     RejectSpan,
     /// Show or hide another layer's spans.
     ShowLayer(LayerId, bool),
+    /// Enter or leave review mode.
+    ToggleReview,
+    /// Accept into gold every span the compared layers agree on.
+    AcceptAgreed,
+    SetReviewStatus(ReviewStatus),
+    /// Review an imported layer's spans across documents, lowest score first.
+    OpenQueue(LayerId),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -106,6 +114,11 @@ pub const ACTIONS: &[Action] = &[
         name: "Delete span",
         shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::Backspace),
         command: || Command::DeleteSpan,
+    },
+    Action {
+        name: "Accept all agreed spans",
+        shortcut: KeyboardShortcut::new(Modifiers::SHIFT, Key::A),
+        command: || Command::AcceptAgreed,
     },
     Action {
         name: "Copy span into my layer",
@@ -191,6 +204,8 @@ pub struct App {
     layers: Vec<Layer>,
     layer_names: HashMap<LayerId, String>,
     shown_layers: BTreeSet<LayerId>,
+    /// Review mode, when on.
+    review: Option<review::Review>,
     docs: Vec<DocumentSummary>,
     open: Option<OpenDoc>,
     histories: HashMap<DocId, History>,
@@ -220,6 +235,7 @@ impl App {
             layers: Vec::new(),
             layer_names: HashMap::new(),
             shown_layers: BTreeSet::new(),
+            review: None,
             docs: Vec::new(),
             open: None,
             histories: HashMap::new(),
@@ -404,6 +420,7 @@ impl App {
                     }
                 });
                 ui.menu_button("Annotator", |ui| self.annotator_menu(ui));
+                ui.menu_button("Review", |ui| self.review_menu(ui));
             });
         });
     }
@@ -442,7 +459,9 @@ impl App {
                     } else {
                         ui.visuals().text_color()
                     };
-                    ui.label(RichText::new(&status.text).color(color));
+                    // Messages may quote Arabic (titles, file names): shape them.
+                    self.engine
+                        .label(ui, &status.text, 14.0, color, Sense::hover());
                 }
             });
         });
@@ -516,6 +535,10 @@ impl App {
                 ui.separator();
                 self.layers_section(ui);
                 ui.separator();
+                if self.review.is_some() {
+                    self.review_panel(ui);
+                    return;
+                }
                 let count = self.open.as_ref().map_or(0, |o| o.spans.len());
                 ui.heading(format!("Spans ({count})"));
                 self.span_list(ui);
@@ -645,8 +668,9 @@ impl App {
                 selection: open.selection,
                 selected_span: open.selected_span,
                 font_size: BASE_FONT_SIZE * self.settings.zoom,
-                own_layer: self.own_layer,
+                own_layer: self.review.as_ref().map(|r| r.gold).or(self.own_layer),
                 layer_names: &self.layer_names,
+                emphasis: self.review.as_ref().map(|r| &r.emphasis),
             };
             open.view
                 .show(ui, &mut self.engine, &input, &mut self.commands);
@@ -685,8 +709,10 @@ impl App {
                 .open(&mut open)
                 .collapsible(false)
                 .show(ctx, |ui| {
+                    let color = ui.visuals().error_fg_color;
+                    ui.set_max_width(560.0);
                     for error in &self.errors {
-                        ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                        self.engine.label(ui, error, 14.0, color, Sense::hover());
                     }
                 });
             if !open {
@@ -733,6 +759,9 @@ impl App {
                 {
                     open.selected_span = Some(id);
                     open.selection = None;
+                    if let Some(review) = &mut self.review {
+                        review.source = (span.layer != review.gold).then_some(id);
+                    }
                     if scroll {
                         open.view.scroll_to(span.range);
                         open.view.flash(id);
@@ -775,6 +804,10 @@ impl App {
             }
             Command::CopySpan => self.copy_selected()?,
             Command::RejectSpan => self.reject_selected()?,
+            Command::ToggleReview => self.toggle_review()?,
+            Command::AcceptAgreed => self.accept_agreed()?,
+            Command::SetReviewStatus(status) => self.set_review_status(status)?,
+            Command::OpenQueue(layer) => self.open_queue(layer)?,
             Command::ShowLayer(layer, show) => {
                 if show {
                     self.shown_layers.insert(layer);
@@ -794,6 +827,9 @@ impl App {
         };
         if self.schema.label(label).is_none() {
             anyhow::bail!("label {label} is not in the schema {}", self.schema.name);
+        }
+        if self.review.is_some() {
+            return self.review_tag(label);
         }
         let Some(open) = &mut self.open else {
             return Ok(());
@@ -865,8 +901,9 @@ impl App {
         let Some(id) = open.selected_span else {
             return Ok(());
         };
+        let editable = self.review.as_ref().map(|r| r.gold).or(self.own_layer);
         if let Some(span) = open.spans.iter().find(|s| s.id == id)
-            && Some(span.layer) != self.own_layer
+            && Some(span.layer) != editable
         {
             anyhow::bail!(
                 "this span belongs to the layer {}; press R to hide it as rejected (only your own spans can be deleted)",
@@ -985,12 +1022,19 @@ impl App {
                 None => HashSet::new(),
             };
             let own = self.own_layer;
+            let gold = self.review.as_ref().map(|r| r.gold);
             let shown = &self.shown_layers;
             open.spans = self
                 .store
                 .spans(open.doc.id)?
                 .into_iter()
-                .filter(|s| Some(s.layer) == own || shown.contains(&s.layer))
+                .filter(|s| {
+                    // Review mode shows gold and the compared layers, not my own.
+                    match gold {
+                        Some(gold) => s.layer == gold || shown.contains(&s.layer),
+                        None => Some(s.layer) == own || shown.contains(&s.layer),
+                    }
+                })
                 .filter(|s| !rejected.contains(&s.id))
                 .collect();
             open.revision += 1;
@@ -1004,7 +1048,7 @@ impl App {
                 summary.span_count = count;
             }
         }
-        Ok(())
+        self.refresh_review()
     }
 
     fn refresh_documents(&mut self) {
