@@ -168,3 +168,36 @@ fn accept_all_agreed_takes_only_what_both_layers_agree_on() {
     harness.run();
     assert!(gold_spans(&setup.fixture.path, setup.doc).is_empty());
 }
+
+#[test]
+fn the_agreement_window_computes_figures_for_the_ticked_layers() {
+    let (_setup, store) = two_annotators();
+    let mut harness = harness(store);
+    harness.get_by_label("Review").click();
+    harness.run();
+    harness.get_by_label("Agreement…").click();
+    harness.run();
+    harness.get_by_label("compare layer layla").click();
+    harness.run();
+    harness.get_by_label("compare layer omar").click();
+    harness.run();
+    harness.get_by_label("Compute").click();
+    // The project is a file, so the figures come from a background thread.
+    let mut shown = false;
+    for _ in 0..300 {
+        harness.step();
+        if harness
+            .query_by_label_contains("Krippendorff's alpha (nominal, tokens)")
+            .is_some()
+        {
+            shown = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(shown, "the agreement figures appear");
+    assert!(harness.query_by_label_contains("1 documents, ").is_some());
+    // layla has إدلب, بوتين; omar has إدلب, بوتين, الخميس: exact F1 = 2·1/(2+3) = 0.4,
+    // overlap F1 the same (the conflict has different labels).
+    assert_eq!(harness.query_all_by_label("0.400").count(), 2);
+}

@@ -99,6 +99,7 @@ use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span,
 
 mod layers;
 mod measure;
+mod progress;
 mod review;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
@@ -412,6 +413,7 @@ pub enum StoreError {
 
 pub use crate::model::Direction;
 pub use layers::Copied;
+pub use progress::Progress;
 pub use review::ReviewStatus;
 
 /// An article to import.

@@ -8,6 +8,7 @@
 //! Text that may hold Arabic is drawn by [`text_engine`], never by egui labels.
 
 pub mod article;
+mod dashboard;
 mod layers;
 mod review;
 pub mod text_engine;
@@ -206,6 +207,8 @@ pub struct App {
     shown_layers: BTreeSet<LayerId>,
     /// Review mode, when on.
     review: Option<review::Review>,
+    agreement: dashboard::AgreementWindow,
+    progress: dashboard::ProgressWindow,
     docs: Vec<DocumentSummary>,
     open: Option<OpenDoc>,
     histories: HashMap<DocId, History>,
@@ -236,6 +239,8 @@ impl App {
             layer_names: HashMap::new(),
             shown_layers: BTreeSet::new(),
             review: None,
+            agreement: Default::default(),
+            progress: Default::default(),
             docs: Vec::new(),
             open: None,
             histories: HashMap::new(),
@@ -678,6 +683,8 @@ impl App {
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
+        self.agreement_window(ctx);
+        self.progress_window(ctx);
         if let Some(name) = &mut self.name_prompt {
             let mut submit = None;
             let mut cancel = false;

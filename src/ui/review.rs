@@ -353,6 +353,13 @@ impl App {
             }
         });
         ui.separator();
+        if ui.button("Agreement…").clicked() {
+            self.agreement.open = true;
+        }
+        if ui.button("Progress…").clicked() {
+            self.progress.open = true;
+        }
+        ui.separator();
         ui.label("Audit an extraction layer, lowest score first:");
         let imported: Vec<(LayerId, String)> = self
             .layers
