@@ -555,3 +555,70 @@ mod in_the_app {
         );
     }
 }
+
+#[test]
+fn the_app_switches_schema_from_a_file_and_reports_problems_with_positions() {
+    use tawsim::settings::Settings;
+    use tawsim::ui::{App, Command};
+    let mut p = project();
+    tag(&mut p, "19 مدنياً", "CASUALTY");
+    let settings = Settings {
+        annotator: Some("سارة".into()),
+        ..Settings::default()
+    };
+    let store = Store::open(&p.path).unwrap();
+    let mut app = App::new(store, Schema::default_schema(), settings, None);
+    let dir = tempfile::tempdir().unwrap();
+
+    // A duplicate hotkey: the Problems window names file, line and column.
+    let bad = dir.path().join("bad.ron");
+    let default = Schema::default_schema().ron().to_owned();
+    std::fs::write(
+        &bad,
+        default.replacen(r#"hotkey: "2""#, r#"hotkey: "1""#, 1),
+    )
+    .unwrap();
+    app.run(Command::SwitchSchema(bad.clone()));
+    let problem = app.errors().last().unwrap().clone();
+    assert!(problem.contains("line 37, column"), "{problem}");
+    assert!(problem.contains("both use hotkey \"1\""), "{problem}");
+    assert!(problem.ends_with(&bad.display().to_string()), "{problem}");
+
+    // Dropping CASUALTY while a span uses it is refused with the count.
+    let narrow = dir.path().join("narrow.ron");
+    let start = default
+        .find("        (\n            name: \"CASUALTY\"")
+        .unwrap();
+    let end = default
+        .find("        (\n            name: \"PLACE\"")
+        .unwrap();
+    let mut without = default.clone();
+    without.replace_range(start..end, "");
+    std::fs::write(&narrow, &without).unwrap();
+    app.run(Command::SwitchSchema(narrow.clone()));
+    let problem = app.errors().last().unwrap().clone();
+    assert!(problem.contains("CASUALTY (1 span)"), "{problem}");
+    assert_eq!(app.store().current_schema_version().unwrap(), Some(1));
+
+    // A good file becomes version 2; the app and new spans use it.
+    let good = dir.path().join("good.ron");
+    std::fs::write(&good, default.replace("#3b82c4", "#2563eb")).unwrap();
+    let errors_before = app.errors().len();
+    app.run(Command::SwitchSchema(good));
+    assert_eq!(app.errors().len(), errors_before);
+    assert_eq!(app.store().current_schema_version().unwrap(), Some(2));
+    assert_eq!(
+        app.schema().label("PLACE").unwrap().color,
+        [0x25, 0x63, 0xeb]
+    );
+    let reopened = Store::open(&p.path).unwrap();
+    assert_eq!(
+        reopened
+            .current_schema()
+            .unwrap()
+            .label("PLACE")
+            .unwrap()
+            .color,
+        [0x25, 0x63, 0xeb]
+    );
+}

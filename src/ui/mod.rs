@@ -257,6 +257,11 @@ impl App {
         &self.store
     }
 
+    /// The label schema in use: the project's current one.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
     pub fn current_document(&self) -> Option<DocId> {
         self.open.as_ref().map(|o| o.doc.id)
     }
@@ -570,11 +575,17 @@ impl App {
                 .fill(color)
                 .min_size(Vec2::new(120.0, 0.0));
                 let response = ui.add_enabled(has_target, button);
-                let response = response.on_hover_ui(|ui| {
+                // The guideline shows also while the button is disabled (nothing selected yet).
+                let guideline = |ui: &mut egui::Ui| {
                     ui.set_max_width(320.0);
                     self.engine
                         .label(ui, &label.description, 14.0, text_color, Sense::hover());
-                });
+                };
+                let response = if has_target {
+                    response.on_hover_ui(guideline)
+                } else {
+                    response.on_disabled_hover_ui(guideline)
+                };
                 if response.clicked() {
                     self.commands.push(Command::Tag(label.name.clone()));
                 }
