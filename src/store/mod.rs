@@ -554,6 +554,8 @@ pub struct Store {
 impl Store {
     /// Open the project at `path`, creating it if it does not exist, and bring
     /// its schema up to date (after a backup; see the module documentation).
+    /// A project without a stored label schema (new, or migrated from
+    /// version 1) gets the bundled default, so every project has one.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
@@ -606,7 +608,8 @@ impl Store {
         Ok(store)
     }
 
-    /// A fresh project that lives in memory only (tests, benchmarks).
+    /// A fresh project that lives in memory only (tests, benchmarks), with
+    /// the bundled label schema stored.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: PathBuf::from(":memory:"),
