@@ -11,6 +11,8 @@ pub mod article;
 mod dashboard;
 mod layers;
 mod review;
+pub mod audit;
+pub mod details;
 pub mod text_engine;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -76,6 +78,15 @@ pub enum Command {
     SetReviewStatus(ReviewStatus),
     /// Review an imported layer's spans across documents, lowest score first.
     OpenQueue(LayerId),
+    /// Apply an edit to the open document and record it for undo
+    /// (attribute values, notes).
+    Edit(Change),
+    /// Open the History window of the open document.
+    ShowHistory,
+    /// Ask for a RON file with a file dialog, then switch the project's label schema to it.
+    OpenSchemaDialog,
+    /// Switch the project's label schema to this RON file.
+    SwitchSchema(PathBuf),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -184,6 +195,8 @@ struct OpenDoc {
     selection: Option<CharRange>,
     selected_span: Option<SpanId>,
     view: ArticleView,
+    /// The document's note as stored.
+    note: String,
 }
 
 /// A message in the status bar.
@@ -217,11 +230,18 @@ pub struct App {
     status: Option<Status>,
     errors: Vec<String>,
     name_prompt: Option<String>,
+    details: details::DetailsState,
+    /// The History window, while it is open.
+    history_view: Option<audit::AuditView>,
 }
 
 impl App {
     /// An app over `store`. `settings_path` is where per-machine settings are
     /// saved (None: never saved, as in tests). The first document is opened.
+    ///
+    /// The app uses the label schema stored in the project (a project always
+    /// has one: [`Store::open`] stores the bundled default); `schema` is used
+    /// only if the stored one cannot be read, which is reported.
     pub fn new(
         store: Store,
         schema: Schema,
@@ -249,7 +269,16 @@ impl App {
             status: None,
             errors: Vec::new(),
             name_prompt: None,
+            details: details::DetailsState::default(),
+            history_view: None,
         };
+        match app.store.current_schema() {
+            Ok(stored) => app.schema = stored,
+            Err(error) => app.errors.push(format!(
+                "{:#}; using the bundled label schema for now",
+                anyhow::Error::from(error)
+            )),
+        }
         match app.settings.annotator.clone() {
             Some(name) => app.run(Command::SetAnnotator(name)),
             None => app.name_prompt = Some(String::new()),
@@ -277,6 +306,11 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The label schema in use: the project's current one.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
     }
 
     pub fn current_document(&self) -> Option<DocId> {
@@ -326,6 +360,7 @@ impl App {
     /// Draw the whole window, then run what the user asked for.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.engine.begin_frame();
+        self.details.begin_frame(ui.ctx());
         self.handle_keys(ui.ctx());
         self.menu_bar(ui);
         self.status_bar(ui);
@@ -375,6 +410,9 @@ impl App {
                     {
                         self.commands.push(Command::OpenFileDialog);
                     }
+                    if ui.button("Label schema…").clicked() {
+                        self.commands.push(Command::OpenSchemaDialog);
+                    }
                     if ui.button("Quit").clicked() {
                         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                     }
@@ -422,6 +460,15 @@ impl App {
                         if ui.radio(current == Some(dir), name).clicked() {
                             self.commands.push(Command::SetDirection(dir));
                         }
+                    }
+                });
+                ui.menu_button("Document", |ui| {
+                    let open = self.open.is_some();
+                    if ui
+                        .add_enabled(open, egui::Button::new("History…"))
+                        .clicked()
+                    {
+                        self.commands.push(Command::ShowHistory);
                     }
                 });
                 ui.menu_button("Annotator", |ui| self.annotator_menu(ui));
@@ -538,6 +585,24 @@ impl App {
                 ui.heading("Labels");
                 self.label_buttons(ui);
                 ui.separator();
+                if let Some(open) = &self.open {
+                    let input = details::DetailsInput {
+                        doc: open.doc.id,
+                        doc_note: &open.note,
+                        span: open
+                            .selected_span
+                            .and_then(|id| open.spans.iter().find(|s| s.id == id)),
+                        schema: &self.schema,
+                    };
+                    details::details_ui(
+                        ui,
+                        &mut self.engine,
+                        &mut self.details,
+                        &input,
+                        &mut self.commands,
+                    );
+                    ui.separator();
+                }
                 self.layers_section(ui);
                 ui.separator();
                 if self.review.is_some() {
@@ -566,11 +631,17 @@ impl App {
                 .fill(color)
                 .min_size(Vec2::new(120.0, 0.0));
                 let response = ui.add_enabled(has_target, button);
-                let response = response.on_hover_ui(|ui| {
+                // The guideline shows also while the button is disabled (nothing selected yet).
+                let guideline = |ui: &mut egui::Ui| {
                     ui.set_max_width(320.0);
                     self.engine
                         .label(ui, &label.description, 14.0, text_color, Sense::hover());
-                });
+                };
+                let response = if has_target {
+                    response.on_hover_ui(guideline)
+                } else {
+                    response.on_disabled_hover_ui(guideline)
+                };
                 if response.clicked() {
                     self.commands.push(Command::Tag(label.name.clone()));
                 }
@@ -710,6 +781,18 @@ impl App {
                 self.name_prompt = None;
             }
         }
+        if let Some(view) = &self.history_view {
+            let mut open = true;
+            let title = self
+                .open
+                .as_ref()
+                .filter(|o| o.doc.id == view.doc)
+                .map_or_else(String::new, |o| o.doc.title.clone());
+            audit::audit_window(ctx, &mut self.engine, view, &title, &mut open);
+            if !open {
+                self.history_view = None;
+            }
+        }
         if !self.errors.is_empty() {
             let mut open = true;
             egui::Window::new("Problems")
@@ -737,6 +820,15 @@ impl App {
                 error: true,
             });
             self.errors.push(text);
+        }
+        if let Some(view) = &self.history_view {
+            let doc = self.open.as_ref().map_or(view.doc, |o| o.doc.id);
+            match audit::AuditView::load(&self.store, doc) {
+                Ok(view) => self.history_view = Some(view),
+                Err(error) => self
+                    .errors
+                    .push(format!("{:#}", anyhow::Error::from(error))),
+            }
         }
     }
 
@@ -823,8 +915,62 @@ impl App {
                 }
                 self.reload_spans()?;
             }
+            Command::Edit(change) => self.edit(change)?,
+            Command::ShowHistory => {
+                if let Some(open) = &self.open {
+                    self.history_view = Some(audit::AuditView::load(&self.store, open.doc.id)?);
+                }
+            }
+            Command::OpenSchemaDialog => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .add_filter("RON label schema", &["ron"])
+                    .set_title("Switch the project's label schema")
+                    .pick_file()
+                {
+                    self.run(Command::SwitchSchema(path));
+                }
+            }
+            Command::SwitchSchema(path) => {
+                let schema = crate::schema::Schema::load(&path)?;
+                let actor = self.annotator.as_ref().map(|(id, _)| *id);
+                let version =
+                    self.store
+                        .switch_schema(&schema, &path.display().to_string(), actor)?;
+                self.schema = self.store.current_schema()?;
+                if let Some(open) = &mut self.open {
+                    open.revision += 1;
+                }
+                self.status = Some(Status {
+                    text: format!(
+                        "label schema {} (project version {version})",
+                        self.schema.name
+                    ),
+                    error: false,
+                });
+            }
         }
         Ok(())
+    }
+
+    /// Apply a change from the side panel and record it for undo.
+    fn edit(&mut self, change: Change) -> anyhow::Result<()> {
+        let Some((annotator, _)) = self.annotator.clone() else {
+            self.name_prompt.get_or_insert_with(String::new);
+            anyhow::bail!("set your annotator name before editing");
+        };
+        let Some(open) = &mut self.open else {
+            return Ok(());
+        };
+        self.store.apply(&change, annotator)?;
+        self.histories
+            .entry(open.doc.id)
+            .or_default()
+            .record(change);
+        self.status = Some(Status {
+            text: "saved".into(),
+            error: false,
+        });
+        self.reload_spans()
     }
 
     fn tag(&mut self, label: &str) -> anyhow::Result<()> {
@@ -954,10 +1100,11 @@ impl App {
             return Err(error.into());
         }
         open.selection = None;
-        open.selected_span = match change {
-            Change::Delete { .. } => None,
-            _ => Some(change.span()),
-        };
+        match change {
+            Change::Delete { .. } => open.selected_span = None,
+            Change::DocumentNote { .. } => {}
+            _ => open.selected_span = change.span(),
+        }
         self.status = Some(Status {
             text: if undo {
                 "undone".into()
@@ -1018,6 +1165,7 @@ impl App {
             selection: None,
             selected_span: None,
             view: ArticleView::default(),
+            note: self.store.document_note(id)?,
         });
         self.reload_spans()
     }
@@ -1044,6 +1192,7 @@ impl App {
                 })
                 .filter(|s| !rejected.contains(&s.id))
                 .collect();
+            open.note = self.store.document_note(open.doc.id)?;
             open.revision += 1;
             if let Some(id) = open.selected_span
                 && !open.spans.iter().any(|s| s.id == id)
