@@ -8,11 +8,11 @@
 //! Text that may hold Arabic is drawn by [`text_engine`], never by egui labels.
 
 pub mod article;
+pub mod audit;
 mod dashboard;
+pub mod details;
 mod layers;
 mod review;
-pub mod audit;
-pub mod details;
 pub mod text_engine;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
