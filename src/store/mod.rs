@@ -71,6 +71,9 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
+pub mod search;
+pub use search::{SearchField, SearchHit, SearchResults};
+
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
@@ -544,6 +547,7 @@ impl Store {
             .map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         migrate(&mut conn, Some(path), MIGRATIONS)?;
+        search::ensure_index(&mut conn)?;
         Ok(Store {
             conn,
             path: Some(path.to_path_buf()),
@@ -1290,6 +1294,7 @@ fn insert_document(
         |row| row.get(0),
         )
         .during("import a document")?;
+    search::index_document(tx, id, &doc.title, &doc.text)?;
     let after = json!({
         "id": id,
         "title": doc.title,
