@@ -13,6 +13,8 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tawsim::store::Store;
 
+// `support` is shared with other benches; its lints are its owner's.
+#[allow(clippy::manual_is_multiple_of)]
 mod support;
 
 const DOCS: usize = 100_000;

@@ -8,7 +8,9 @@
 //! Text that may hold Arabic is drawn by [`text_engine`], never by egui labels.
 
 pub mod article;
+pub mod search;
 pub mod text_engine;
+pub mod text_input;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -60,6 +62,10 @@ pub enum Command {
     /// Show the dialog that asks for the annotator's name.
     AskAnnotator,
     SetAnnotator(String),
+    /// Show the search window and focus its box.
+    Find,
+    /// Open the document, scroll the range into view and flash it (a search hit).
+    RevealRange(DocId, CharRange),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -126,6 +132,11 @@ pub const ACTIONS: &[Action] = &[
         command: || Command::ZoomReset,
     },
     Action {
+        name: "Find…",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::F),
+        command: || Command::Find,
+    },
+    Action {
         name: "Open text files…",
         shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
         command: || Command::OpenFileDialog,
@@ -174,6 +185,7 @@ pub struct App {
     status: Option<Status>,
     errors: Vec<String>,
     name_prompt: Option<String>,
+    search: search::SearchPanel,
 }
 
 impl App {
@@ -199,6 +211,7 @@ impl App {
             status: None,
             errors: Vec::new(),
             name_prompt: None,
+            search: search::SearchPanel::default(),
         };
         match app.settings.annotator.clone() {
             Some(name) => app.run(Command::SetAnnotator(name)),
@@ -267,6 +280,16 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// The search window's state.
+    pub fn search(&self) -> &search::SearchPanel {
+        &self.search
+    }
+
+    /// The search hit flashing in the article now, if any.
+    pub fn flashing_range(&self) -> Option<CharRange> {
+        self.open.as_ref().and_then(|o| o.view.flashing_range())
+    }
+
     /// The article layout of the open document, if it was drawn.
     pub fn article_layout(&self) -> Option<&crate::layout::ArticleLayout> {
         self.open.as_ref().and_then(|o| o.view.layout())
@@ -281,6 +304,8 @@ impl App {
         self.documents_panel(ui);
         self.spans_panel(ui);
         self.central(ui);
+        self.search
+            .show(ui.ctx(), &self.store, &mut self.engine, &mut self.commands);
         self.dialogs(ui.ctx());
         for command in std::mem::take(&mut self.commands) {
             self.run(command);
@@ -334,6 +359,7 @@ impl App {
                         ("Redo", Command::Redo),
                         ("Delete span", Command::DeleteSpan),
                         ("Clear selection", Command::SetSelection(None)),
+                        ("Find…", Command::Find),
                     ] {
                         let button =
                             egui::Button::new(name).shortcut_text(shortcut_text(&ctx, name));
@@ -707,6 +733,18 @@ impl App {
                         open.view.scroll_to(span.range);
                         open.view.flash(id);
                     }
+                }
+            }
+            Command::Find => self.search.open_and_focus(),
+            Command::RevealRange(doc, range) => {
+                if self.current_document() != Some(doc) {
+                    self.open_document(doc)?;
+                }
+                if let Some(open) = &mut self.open {
+                    open.selection = None;
+                    open.selected_span = None;
+                    open.view.scroll_to(range);
+                    open.view.flash_range(range);
                 }
             }
             Command::SetSelection(selection) => {
