@@ -107,6 +107,8 @@ mod layers;
 mod measure;
 mod progress;
 mod review;
+pub mod search;
+pub use search::{SearchField, SearchHit, SearchResults};
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
@@ -653,6 +655,7 @@ impl Store {
             .map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         migrate(&mut conn, Some(path), MIGRATIONS)?;
+        search::ensure_index(&mut conn)?;
         let mut store = Store {
             conn,
             path: Some(path.to_path_buf()),
@@ -1457,6 +1460,7 @@ fn insert_document(
         |row| row.get(0),
         )
         .during("import a document")?;
+    search::index_document(tx, id, &doc.title, &doc.text)?;
     let after = json!({
         "id": id,
         "title": doc.title,

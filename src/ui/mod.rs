@@ -13,7 +13,9 @@ mod dashboard;
 pub mod details;
 mod layers;
 mod review;
+pub mod search;
 pub mod text_engine;
+pub mod text_input;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
@@ -87,6 +89,10 @@ pub enum Command {
     OpenSchemaDialog,
     /// Switch the project's label schema to this RON file.
     SwitchSchema(PathBuf),
+    /// Show the search window and focus its box.
+    Find,
+    /// Open the document, scroll the range into view and flash it (a search hit).
+    RevealRange(DocId, CharRange),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -168,6 +174,11 @@ pub const ACTIONS: &[Action] = &[
         command: || Command::ZoomReset,
     },
     Action {
+        name: "Find…",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::F),
+        command: || Command::Find,
+    },
+    Action {
         name: "Open text files…",
         shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
         command: || Command::OpenFileDialog,
@@ -233,6 +244,7 @@ pub struct App {
     details: details::DetailsState,
     /// The History window, while it is open.
     history_view: Option<audit::AuditView>,
+    search: search::SearchPanel,
 }
 
 impl App {
@@ -271,6 +283,7 @@ impl App {
             name_prompt: None,
             details: details::DetailsState::default(),
             history_view: None,
+            search: search::SearchPanel::default(),
         };
         match app.store.current_schema() {
             Ok(stored) => app.schema = stored,
@@ -352,6 +365,16 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// The search window's state.
+    pub fn search(&self) -> &search::SearchPanel {
+        &self.search
+    }
+
+    /// The search hit flashing in the article now, if any.
+    pub fn flashing_range(&self) -> Option<CharRange> {
+        self.open.as_ref().and_then(|o| o.view.flashing_range())
+    }
+
     /// The article layout of the open document, if it was drawn.
     pub fn article_layout(&self) -> Option<&crate::layout::ArticleLayout> {
         self.open.as_ref().and_then(|o| o.view.layout())
@@ -367,6 +390,8 @@ impl App {
         self.documents_panel(ui);
         self.spans_panel(ui);
         self.central(ui);
+        self.search
+            .show(ui.ctx(), &self.store, &mut self.engine, &mut self.commands);
         self.dialogs(ui.ctx());
         for command in std::mem::take(&mut self.commands) {
             self.run(command);
@@ -423,6 +448,7 @@ impl App {
                         ("Redo", Command::Redo),
                         ("Delete span", Command::DeleteSpan),
                         ("Clear selection", Command::SetSelection(None)),
+                        ("Find…", Command::Find),
                     ] {
                         let button =
                             egui::Button::new(name).shortcut_text(shortcut_text(&ctx, name));
@@ -865,6 +891,18 @@ impl App {
                         open.view.scroll_to(span.range);
                         open.view.flash(id);
                     }
+                }
+            }
+            Command::Find => self.search.open_and_focus(),
+            Command::RevealRange(doc, range) => {
+                if self.current_document() != Some(doc) {
+                    self.open_document(doc)?;
+                }
+                if let Some(open) = &mut self.open {
+                    open.selection = None;
+                    open.selected_span = None;
+                    open.view.scroll_to(range);
+                    open.view.flash_range(range);
                 }
             }
             Command::SetSelection(selection) => {
