@@ -16,6 +16,7 @@ use egui::{Color32, Id, Key, RichText, Sense};
 
 use super::Command;
 use super::text_engine::TextEngine;
+use super::text_input::TextInput;
 use crate::model::{Attrs, Change, DocId, Span};
 use crate::schema::{AttributeDef, AttributeKind, Schema, attr_display};
 
@@ -58,18 +59,21 @@ pub struct DetailsInput<'a> {
     pub schema: &'a Schema,
 }
 
-/// A one-line (`multiline == false`) or multi-line text field.
-///
-/// egui's `TextEdit` lays text out left to right without bidi, so Arabic is
-/// shown mirrored while typing; this is the one place to swap in a
-/// right-to-left input widget.
-pub fn text_field(ui: &mut egui::Ui, id: Id, text: &mut String, multiline: bool) -> egui::Response {
-    let edit = if multiline {
-        egui::TextEdit::multiline(text).desired_rows(2)
+/// A one-line (`multiline == false`) or multi-line text field, built on the
+/// app's cosmic-text input so Arabic reads right to left while typing.
+pub fn text_field(
+    ui: &mut egui::Ui,
+    engine: &mut TextEngine,
+    id: Id,
+    text: &mut String,
+    multiline: bool,
+) -> egui::Response {
+    let input = if multiline {
+        TextInput::multiline(id, 2)
     } else {
-        egui::TextEdit::singleline(text)
+        TextInput::new(id)
     };
-    ui.add(edit.id(id).desired_width(f32::INFINITY))
+    input.font_size(15.0).show(ui, engine, text)
 }
 
 /// Draws the span and document editors, pushing a command per finished edit.
@@ -87,7 +91,7 @@ pub fn details_ui(
     ui.strong("Document note");
     let id = Id::unique(("document-note", input.doc));
     let label = ui.label("note on this document");
-    if let Some(to) = edited_text(ui, state, id, input.doc_note, true, label.id) {
+    if let Some(to) = edited_text(ui, engine, state, id, input.doc_note, true, label.id) {
         commands.push(Command::Edit(Change::DocumentNote {
             doc: input.doc,
             from: input.doc_note.to_owned(),
@@ -180,7 +184,7 @@ fn span_ui(
     ui.label("Note");
     let id = Id::unique(("span-note", span.id));
     let note_label = ui.label(RichText::new("note on this span").small().weak());
-    if let Some(to) = edited_text(ui, state, id, &span.note, true, note_label.id) {
+    if let Some(to) = edited_text(ui, engine, state, id, &span.note, true, note_label.id) {
         commands.push(Command::Edit(Change::SetNote {
             span: span.id,
             from: span.note.clone(),
@@ -232,7 +236,7 @@ fn attribute_ui(
     let shown = stored.map(attr_display).unwrap_or_default();
     let mut result = None;
     ui.vertical(|ui| {
-        let typed = edited_text(ui, state, id, &shown, false, label_id);
+        let typed = edited_text(ui, engine, state, id, &shown, false, label_id);
         // Check what is in the field now (as typed, or as stored).
         let current = match &state.editing {
             Some((editing, text)) if *editing == id => text.clone(),
@@ -262,6 +266,7 @@ fn attribute_ui(
 /// discards it).
 fn edited_text(
     ui: &mut egui::Ui,
+    engine: &mut TextEngine,
     state: &mut DetailsState,
     id: Id,
     stored: &str,
@@ -273,7 +278,7 @@ fn edited_text(
         Some((e, text)) if *e == id => text.clone(),
         _ => stored.to_owned(),
     };
-    let response = text_field(ui, id, &mut text, multiline).labelled_by(label_id);
+    let response = text_field(ui, engine, id, &mut text, multiline).labelled_by(label_id);
     if response.has_focus() {
         if !editing {
             state.rejected = None;

@@ -788,7 +788,10 @@ impl App {
             egui::Modal::new(egui::Id::unique("annotator-name")).show(ctx, |ui| {
                 ui.heading("Who is annotating?");
                 ui.label("Your name is saved with every span you make. It is asked once on this machine.");
-                let edit = ui.add(egui::TextEdit::singleline(name).hint_text("name"));
+                // Names may be Arabic: the cosmic-text input shapes them right to left.
+                let edit = text_input::TextInput::new("annotator-name")
+                    .hint("name")
+                    .show(ui, &mut self.engine, name);
                 edit.request_focus();
                 ui.horizontal(|ui| {
                     let ok = ui.add_enabled(!name.trim().is_empty(), egui::Button::new("OK"));
