@@ -78,7 +78,11 @@ fn arabic_with_digits_is_typed_in_logical_order() {
     type_text(&mut harness, "إدلب");
     type_text(&mut harness, " 19");
     // Accessibility sees the text exactly as typed.
-    let node = harness.get_by_role(Role::TextInput);
+    // The search box has the keyboard (the document note box is another input).
+    let node = harness
+        .query_all_by_role(Role::TextInput)
+        .find(|input| input.is_focused())
+        .expect("the focused search box");
     assert_eq!(node.value().as_deref(), Some("إدلب 19"));
     assert_eq!(caret(&harness), ("إدلب 19".into(), 7));
 
