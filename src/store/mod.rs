@@ -71,6 +71,8 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
+pub mod import;
+
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];

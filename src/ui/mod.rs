@@ -8,6 +8,7 @@
 //! Text that may hold Arabic is drawn by [`text_engine`], never by egui labels.
 
 pub mod article;
+pub mod import;
 pub mod text_engine;
 
 use std::collections::HashMap;
@@ -60,6 +61,8 @@ pub enum Command {
     /// Show the dialog that asks for the annotator's name.
     AskAnnotator,
     SetAnnotator(String),
+    /// Something for the File ▸ Import… dialog.
+    ImportDialog(import::ImportCommand),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -174,6 +177,7 @@ pub struct App {
     status: Option<Status>,
     errors: Vec<String>,
     name_prompt: Option<String>,
+    import: import::ImportUi,
 }
 
 impl App {
@@ -199,6 +203,7 @@ impl App {
             status: None,
             errors: Vec::new(),
             name_prompt: None,
+            import: import::ImportUi::Closed,
         };
         match app.settings.annotator.clone() {
             Some(name) => app.run(Command::SetAnnotator(name)),
@@ -282,13 +287,23 @@ impl App {
         self.spans_panel(ui);
         self.central(ui);
         self.dialogs(ui.ctx());
+        self.poll_import();
+        import::import_ui(
+            ui.ctx(),
+            &mut self.import,
+            &mut self.engine,
+            &mut self.commands,
+        );
         for command in std::mem::take(&mut self.commands) {
             self.run(command);
         }
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() || self.name_prompt.is_some() {
+        if ctx.egui_wants_keyboard_input()
+            || self.name_prompt.is_some()
+            || !matches!(self.import, import::ImportUi::Closed)
+        {
             return;
         }
         let mut commands = Vec::new();
@@ -323,6 +338,12 @@ impl App {
                         .clicked()
                     {
                         self.commands.push(Command::OpenFileDialog);
+                    }
+                    if ui.button("Import…").clicked() {
+                        self.commands
+                            .push(Command::ImportDialog(import::ImportCommand::Open(
+                                Vec::new(),
+                            )));
                     }
                     if ui.button("Quit").clicked() {
                         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -729,6 +750,7 @@ impl App {
             Command::AskAnnotator => {
                 self.name_prompt = Some(self.annotator_name().unwrap_or_default().to_owned());
             }
+            Command::ImportDialog(command) => self.run_import_command(command)?,
             Command::SetAnnotator(name) => {
                 let id = self.store.annotator_id(&name)?;
                 self.annotator = Some((id, name.clone()));
