@@ -20,15 +20,15 @@
 //! - Offsets are code points into that rebuilt text; a span covers its tokens
 //!   and the spaces between them.
 //!
-//! Example (tab-separated, from NewsFANE):
+//! Example (from NewsFANE; the file separates token and tag with a tab):
 //!
 //! ```text
-//! فرانكفورت	B-Population-Center
-//! (	O
-//! د	B-Media
-//! ب	I-Media
-//! ا	I-Media
-//! )	O
+//! فرانكفورت    B-Population-Center
+//! (    O
+//! د    B-Media
+//! ب    I-Media
+//! ا    I-Media
+//! )    O
 //! ```
 //!
 //! gives the text `فرانكفورت ( د ب ا )` with spans `0..9 Population-Center`

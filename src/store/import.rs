@@ -12,9 +12,11 @@
 //! do the first two, and the caller decides what a bad record means.
 //!
 //! Audit rows: `document.import` for each new document (written by
-//! `insert_document`), `span.import` for each document that received spans
-//! (`after` = `{"layer": id, "spans": [ids]}`), and one `import` row with the
-//! whole report. Spans get origin `imported`, the importing annotator, the
+//! `insert_document`), `span.import` for each document already in the project
+//! that received spans (`after` = `{"layer": id, "layer_name": …, "spans": [ids]}`),
+//! and one `import` row with the whole report ([`ImportReport::to_json`]) and
+//! `"span_ids": [first, last]`, the range of span ids the import wrote (one
+//! writer, so they are consecutive). Spans get origin `imported`, the importing annotator, the
 //! named layer of kind `imported`, and `schema_version` = the newest stored
 //! schema (like `add_span`).
 
@@ -278,6 +280,9 @@ pub fn list_problems(problems: &[Problem]) -> String {
     lines.join("\n")
 }
 
+/// Page cache during an import, in KiB (SQLite's negative `cache_size`): 64 MiB.
+const IMPORT_CACHE_SIZE: i64 = -65_536;
+
 /// How often (in records) the progress callback is called.
 const PROGRESS_EVERY: usize = 64;
 
@@ -313,12 +318,37 @@ impl Store {
         }
         report.refused.extend(problems);
 
+        // A whole corpus is written in one transaction: with SQLite's default
+        // 2 MB page cache, pages spill to disk and are read back midway.
+        let cache_pages: i64 = self
+            .conn
+            .query_row("PRAGMA cache_size", [], |row| row.get(0))
+            .during("read the page cache size")?;
+        self.conn
+            .pragma_update(None, "cache_size", IMPORT_CACHE_SIZE)
+            .during("enlarge the page cache")?;
+        let result = self.write_records(&good, actor, report, progress);
+        self.conn
+            .pragma_update(None, "cache_size", cache_pages)
+            .during("restore the page cache size")?;
+        result
+    }
+
+    fn write_records(
+        &mut self,
+        good: &[&ImportRecord],
+        actor: AnnotatorId,
+        mut report: ImportReport,
+        progress: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> Result<ImportReport, BatchError> {
         let tx = self.begin("import documents and spans")?;
         ensure_annotator(&tx, actor)?;
         let schema_version: Option<i64> = tx
             .query_row("SELECT max(version) FROM schemas", [], |row| row.get(0))
             .during("read the schema version")?;
         let mut layers: HashMap<&str, LayerId> = HashMap::new();
+        // First and last id of the spans written (one writer: ids are consecutive).
+        let mut span_ids: Option<(SpanId, SpanId)> = None;
         let total = good.len();
         for (done, record) in good.iter().enumerate() {
             if done % PROGRESS_EVERY == 0 && !progress(done, total) {
@@ -408,9 +438,15 @@ impl Store {
                 ids.push(tx.last_insert_rowid());
             }
             drop(insert);
-            if !ids.is_empty() {
-                report.spans_added += ids.len();
-                *report.layers.entry(record.layer.clone()).or_default() += ids.len();
+            if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
+                span_ids.get_or_insert((first, last)).1 = last;
+            }
+            report.spans_added += ids.len();
+            *report.layers.entry(record.layer.clone()).or_default() += ids.len();
+            // A new document's spans are covered by its `document.import` row
+            // and the `import` row's span id range; an existing document
+            // gets its own row, so its history shows the attached spans.
+            if existing.is_some() && !ids.is_empty() {
                 write_audit(
                     &tx,
                     &at,
@@ -426,6 +462,8 @@ impl Store {
         if !progress(total, total) {
             return Err(BatchError::Cancelled);
         }
+        let mut after = report.to_json();
+        after["span_ids"] = json!(span_ids.map(|(first, last)| [first, last]));
         write_audit(
             &tx,
             &now(),
@@ -434,7 +472,7 @@ impl Store {
             None,
             None,
             &serde_json::Value::Null,
-            &report.to_json(),
+            &after,
         )?;
         tx.commit().during("save the import")?;
         Ok(report)
@@ -464,7 +502,8 @@ pub fn check_record(record: &ImportRecord) -> Result<(), Problem> {
     if text.is_empty() {
         return Err(record.problem("text: the text is empty; a document needs text".into()));
     }
-    if let Some(offset) = text.chars().position(|c| c == '\0') {
+    if text.contains('\0') {
+        let offset = text.chars().position(|c| c == '\0').unwrap_or_default();
         return Err(record.problem(format!(
             "text: a NUL character at character {offset}, which an article never has; remove it"
         )));
@@ -472,8 +511,9 @@ pub fn check_record(record: &ImportRecord) -> Result<(), Problem> {
     if record.spans.is_empty() {
         return Ok(());
     }
-    let bounds = char_bounds(text);
-    let char_len = bounds.len() - 1;
+    let char_len = text.chars().count();
+    // Byte offsets only when a span states its text.
+    let mut bounds: Option<Vec<usize>> = None;
     for span in &record.spans {
         let field = &span.field;
         if span.start >= span.end {
@@ -492,6 +532,7 @@ pub fn check_record(record: &ImportRecord) -> Result<(), Problem> {
             return Err(record.problem(format!("{field}: the label is empty; give a label")));
         }
         if let Some(stated) = &span.text {
+            let bounds = bounds.get_or_insert_with(|| char_bounds(text));
             let actual = &text[bounds[span.start]..bounds[span.end]];
             if stated != actual {
                 return Err(record.problem(format!(
