@@ -109,6 +109,7 @@ mod progress;
 mod review;
 pub mod search;
 pub use search::{SearchField, SearchHit, SearchResults};
+pub mod import;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
@@ -1443,22 +1444,27 @@ fn insert_document(
     let meta = doc.meta.to_string();
     let at = now();
     let direction = Direction::default().as_str();
+    // Cached: a large import inserts thousands of documents in one transaction.
     let id: DocId = tx
-        .query_row(
-        "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-        params![
-            doc.title,
-            doc.text,
-            sha256,
-            doc.source,
-            meta,
-            direction,
-            to_i64(char_len),
-            at
-        ],
-        |row| row.get(0),
+        .prepare_cached(
+            "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         )
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![
+                    doc.title,
+                    doc.text,
+                    sha256,
+                    doc.source,
+                    meta,
+                    direction,
+                    to_i64(char_len),
+                    at
+                ],
+                |row| row.get(0),
+            )
+        })
         .during("import a document")?;
     search::index_document(tx, id, &doc.title, &doc.text)?;
     let after = json!({

@@ -11,6 +11,7 @@ pub mod article;
 pub mod audit;
 mod dashboard;
 pub mod details;
+pub mod import;
 mod layers;
 mod review;
 pub mod search;
@@ -93,6 +94,8 @@ pub enum Command {
     Find,
     /// Open the document, scroll the range into view and flash it (a search hit).
     RevealRange(DocId, CharRange),
+    /// Something for the File ▸ Import… dialog.
+    ImportDialog(import::ImportCommand),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -245,6 +248,7 @@ pub struct App {
     /// The History window, while it is open.
     history_view: Option<audit::AuditView>,
     search: search::SearchPanel,
+    import: import::ImportUi,
 }
 
 impl App {
@@ -284,6 +288,7 @@ impl App {
             details: details::DetailsState::default(),
             history_view: None,
             search: search::SearchPanel::default(),
+            import: import::ImportUi::Closed,
         };
         match app.store.current_schema() {
             Ok(stored) => app.schema = stored,
@@ -393,13 +398,23 @@ impl App {
         self.search
             .show(ui.ctx(), &self.store, &mut self.engine, &mut self.commands);
         self.dialogs(ui.ctx());
+        self.poll_import();
+        import::import_ui(
+            ui.ctx(),
+            &mut self.import,
+            &mut self.engine,
+            &mut self.commands,
+        );
         for command in std::mem::take(&mut self.commands) {
             self.run(command);
         }
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() || self.name_prompt.is_some() {
+        if ctx.egui_wants_keyboard_input()
+            || self.name_prompt.is_some()
+            || !matches!(self.import, import::ImportUi::Closed)
+        {
             return;
         }
         let mut commands = Vec::new();
@@ -434,6 +449,12 @@ impl App {
                         .clicked()
                     {
                         self.commands.push(Command::OpenFileDialog);
+                    }
+                    if ui.button("Import…").clicked() {
+                        self.commands
+                            .push(Command::ImportDialog(import::ImportCommand::Open(
+                                Vec::new(),
+                            )));
                     }
                     if ui.button("Label schema…").clicked() {
                         self.commands.push(Command::OpenSchemaDialog);
@@ -928,6 +949,7 @@ impl App {
             Command::AskAnnotator => {
                 self.name_prompt = Some(self.annotator_name().unwrap_or_default().to_owned());
             }
+            Command::ImportDialog(command) => self.run_import_command(command)?,
             Command::SetAnnotator(name) => {
                 let id = self.store.annotator_id(&name)?;
                 self.annotator = Some((id, name.clone()));
