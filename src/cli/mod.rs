@@ -16,6 +16,10 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+mod review;
+
+pub use review::{AgreementArgs, EvaluateArgs};
+
 use crate::io::{Format, ImportFailed, ImportOptions, LabelMap, Stage, import_paths};
 use crate::schema::Schema;
 use crate::store::Store;
@@ -33,7 +37,9 @@ pub const EXIT_USAGE: u8 = 2;
   tawsim                                   open the default project
   tawsim war-2024.db                       open (or create) that project
   tawsim import --db war-2024.db articles/ import every .txt file under articles/
-  tawsim validate my-schema.ron            check a label schema")]
+  tawsim validate my-schema.ron            check a label schema
+  tawsim evaluate --db war-2024.db --layer model --against gold
+  tawsim agreement --db war-2024.db --layers layla,omar")]
 pub struct Cli {
     /// Project database to open or create. Default: default.tawsim.db in the
     /// platform's data directory, created on first start with the bundled
@@ -57,6 +63,16 @@ pub enum Command {
     #[command(after_help = "Example:
   tawsim validate assets/schema.ron")]
     Validate(ValidateArgs),
+    /// Precision, recall and F1 of a layer against a reference (gold), per
+    /// label, with exact and overlap matching.
+    #[command(after_help = "Example:
+  tawsim evaluate --db news.db --layer ner-model --against gold --out report.csv")]
+    Evaluate(EvaluateArgs),
+    /// Agreement between layers: span F1, Cohen's kappa and Krippendorff's
+    /// alpha over tokens.
+    #[command(after_help = "Example:
+  tawsim agreement --db news.db --layers layla,omar,ner-model --json")]
+    Agreement(AgreementArgs),
 }
 
 #[derive(Args, Debug)]
@@ -103,6 +119,8 @@ pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Import(args) => import(args),
         Command::Validate(args) => validate(args),
+        Command::Evaluate(args) => review::evaluate(args),
+        Command::Agreement(args) => review::agreement(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
