@@ -69,6 +69,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+mod browse;
+
+pub use browse::{DocQuery, DocRow, Sort, Status};
+
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
@@ -238,6 +242,12 @@ CREATE TABLE span_marks (
 CREATE VIRTUAL TABLE search_index USING fts5(
     title, body, content = '', tokenize = 'trigram'
 );
+
+-- The document browser (src/store/browse.rs): sort by title or last change,
+-- and per-label counts, label and layer filters from live spans alone.
+CREATE INDEX documents_by_title ON documents(title);
+CREATE INDEX documents_by_changed ON documents(changed_at);
+CREATE INDEX spans_live_by_doc_label ON spans(doc_id, label, layer_id) WHERE deleted_at IS NULL;
 "#;
 
 /// Errors from the project store.
