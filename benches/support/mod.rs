@@ -41,10 +41,10 @@ pub fn document(sentences: &[&str], i: usize) -> NewDocument {
     let c = (a * 7 + q * 13 + 5) % n;
     let d = (a * 11 + q * 3 + 9) % n;
     let mut parts = vec![sentences[a], sentences[b]];
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         parts.push(sentences[c]);
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         parts.push(sentences[d]);
     }
     let text = parts.join("\n");

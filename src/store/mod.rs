@@ -45,11 +45,13 @@
 //! | | `deleted_at` | `NULL` while the span is live; set by a delete, cleared by a restore |
 //! | `audit` | `id`, `at` | order and time of the event |
 //! | | `actor` | annotator id, `NULL` for the system (e.g. an import from the command line) |
-//! | | `action` | one of `annotator.create`, `document.import`, `document.direction`, `span.add`, `span.delete`, `span.restore`, `span.relabel` |
+//! | | `action` | one of `annotator.create`, `document.import`, `document.direction`, `span.add`, `span.delete`, `span.restore`, `span.relabel`, `document.status` |
 //! | | `doc_id`, `span_id` | what the event is about (`NULL` when not applicable) |
 //! | | `before`, `after` | JSON of the row before and after (`null` when absent) |
 //!
-//! Indexes: `spans(doc_id, start)`, `documents(sha256)` (unique), `audit(doc_id, id)`.
+//! Indexes: `spans(doc_id, start)`, `documents(sha256)` (unique), `audit(doc_id, id)`;
+//! for the document browser (see `browse`) `documents(id)`, `documents(title)`,
+//! `documents(changed_at)`, and `spans(doc_id, label, layer_id)` over live spans.
 //! Triggers refuse any UPDATE of a document's `text`/`sha256`/`char_len`, any
 //! change to a span's `doc_id`/`start`/`end`/`text`, any DELETE of a span, and
 //! any UPDATE or DELETE of an audit row.
@@ -245,6 +247,8 @@ CREATE VIRTUAL TABLE search_index USING fts5(
 
 -- The document browser (src/store/browse.rs): sort by title or last change,
 -- and per-label counts, label and layer filters from live spans alone.
+-- documents_by_id is the narrow twin of the table for paging in import order.
+CREATE INDEX documents_by_id ON documents(id);
 CREATE INDEX documents_by_title ON documents(title);
 CREATE INDEX documents_by_changed ON documents(changed_at);
 CREATE INDEX spans_live_by_doc_label ON spans(doc_id, label, layer_id) WHERE deleted_at IS NULL;
