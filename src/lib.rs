@@ -8,6 +8,7 @@ pub mod fonts;
 pub mod io;
 pub mod layout;
 pub mod model;
+pub mod review;
 pub mod schema;
 pub mod settings;
 pub mod store;

@@ -222,6 +222,10 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// The acting annotator hides another layer's span as rejected.
+    Reject { span: SpanId },
+    /// The acting annotator no longer rejects the span.
+    Unreject { span: SpanId },
 }
 
 impl Change {
@@ -235,15 +239,19 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            Change::Reject { span } => Change::Unreject { span: *span },
+            Change::Unreject { span } => Change::Reject { span: *span },
         }
     }
 
     /// The span this change is about.
     pub fn span(&self) -> SpanId {
         match self {
-            Change::Restore { span } | Change::Delete { span } | Change::Relabel { span, .. } => {
-                *span
-            }
+            Change::Restore { span }
+            | Change::Delete { span }
+            | Change::Relabel { span, .. }
+            | Change::Reject { span }
+            | Change::Unreject { span } => *span,
         }
     }
 }

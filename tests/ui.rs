@@ -423,3 +423,74 @@ fn paragraph_direction_can_be_overridden_per_document() {
         tawsim::model::Direction::Ltr
     );
 }
+
+#[test]
+fn another_layers_span_is_shown_on_request_copied_with_a_and_hidden_with_r() {
+    let (fixture, mut store) = project();
+    let doc = store.documents().unwrap()[0].id;
+    let text = store.document(doc).unwrap().text;
+    let omar = store.annotator_id("omar").unwrap();
+    let idlib = find(&text, "إدلب", 0);
+    let putin = find(&text, "بوتين", 0);
+    let place = tawsim::model::CharRange::new(idlib.start, idlib.end).unwrap();
+    let actor = tawsim::model::CharRange::new(putin.start, putin.end).unwrap();
+    let theirs = store
+        .add_span(doc, omar, place, "PLACE", Origin::Manual)
+        .unwrap();
+    let other = store
+        .add_span(doc, omar, actor, "ACTOR", Origin::Manual)
+        .unwrap();
+    let mut harness = harness(store);
+    // Only my (empty) layer is shown at first.
+    assert!(harness.state().spans().is_empty());
+
+    harness.get_by_label("show layer omar").click();
+    harness.run();
+    let shown: Vec<i64> = harness.state().spans().iter().map(|s| s.id).collect();
+    assert_eq!(shown, vec![theirs.id, other.id]);
+
+    // Relabelling or deleting omar's span is refused; A copies it into mine.
+    click(&mut harness, idlib.start + 1);
+    assert_eq!(harness.state().selected_span(), Some(theirs.id));
+    harness.key_press(Key::Delete);
+    harness.run();
+    assert!(
+        harness
+            .state()
+            .errors()
+            .iter()
+            .any(|e| e.contains("layer omar"))
+    );
+    harness.key_press(Key::A);
+    harness.run();
+    let on_disk = stored_spans(&fixture.path);
+    let copy = on_disk
+        .iter()
+        .find(|s| s.source_span == Some(theirs.id))
+        .expect("a copy of omar's span");
+    assert_eq!(copy.text, "إدلب");
+    assert_eq!(copy.label, "PLACE");
+    assert_ne!(copy.layer, theirs.layer);
+    assert!(
+        on_disk.iter().any(|s| s.id == theirs.id),
+        "omar's span stays"
+    );
+
+    // R hides omar's other span for me; undo brings it back.
+    click(&mut harness, putin.start + 1);
+    assert_eq!(harness.state().selected_span(), Some(other.id));
+    harness.key_press(Key::R);
+    harness.run();
+    assert!(!harness.state().spans().iter().any(|s| s.id == other.id));
+    let rejected_on_disk = || {
+        let store = Store::open(&fixture.path).unwrap();
+        let me = store.annotators().unwrap();
+        let me = me.iter().find(|a| a.name == "tester").unwrap().id;
+        store.rejected_spans(doc, me).unwrap()
+    };
+    assert!(rejected_on_disk().contains(&other.id));
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    harness.run();
+    assert!(harness.state().spans().iter().any(|s| s.id == other.id));
+    assert!(rejected_on_disk().is_empty());
+}

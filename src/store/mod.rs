@@ -56,11 +56,37 @@
 //! change to a span's `doc_id`/`start`/`end`/`text`, any DELETE of a span, and
 //! any UPDATE or DELETE of an audit row.
 //!
+//! ## Schema 2: layers, attributes, status, review
+//!
+//! | table | column | meaning |
+//! |---|---|---|
+//! | `layers` | `id`, `name` (unique), `kind`, `annotator_id`, `created_at` | a named set of spans: `'annotator'` (one per annotator, named after them, created with them), `'imported'` (named at import), `'gold'` (the adjudicated layer, named `gold`) |
+//! | `spans` | `layer_id` | the layer the span belongs to (never changes) |
+//! | | `attrs` | JSON object of attribute values, e.g. `{"count":19,"kind":"killed"}` |
+//! | | `note` | free text, `''` when none |
+//! | | `score`, `model` | confidence and model name of an imported machine extraction |
+//! | | `schema_version` | `schemas.version` current when the span was made |
+//! | | `source_span_id` | the span this one was copied from (copy into my layer, gold decisions) |
+//! | `schemas` | `version`, `name`, `ron`, `sha256`, `source`, `created_at` | every label schema the project has used; the highest version is current |
+//! | `documents` | `note` | a note on the document |
+//! | | `changed_at` | time of the document's latest audit event (kept by a trigger) |
+//! | `document_status` | `doc_id`, `annotator_id`, `status`, `updated_at` | an annotator's progress: `in_progress`, `done`, `skipped` (no row: new) |
+//! | `span_marks` | `span_id`, `annotator_id`, `mark`, `at` | `'rejected'`: the annotator hides another layer's span |
+//! | `document_review` | `doc_id`, `status`, `reviewer_id`, `updated_at` | `in_review` or `adjudicated` (no row: unreviewed) |
+//! | `project_settings` | `key`, `value` (JSON) | e.g. `blind_annotation` = `true` |
+//! | `search_index` | FTS5 | normalised title and text of each document, rowid = document id |
+//!
+//! Migrating a version-1 project gives each annotator their layer and puts
+//! their spans in it. Audit actions added: `layer.create`, `span.copy`,
+//! `span.reject`, `span.unreject`, `gold.accept`, `gold.correct`,
+//! `document.review`, `project.setting`.
+//!
 //! A span row in `before`/`after` looks like:
 //!
 //! ```json
-//! {"id":3,"doc":1,"annotator":1,"start":370,"end":374,"label":"PLACE",
-//!  "text":"إدلب","origin":"manual","deleted_at":null}
+//! {"id":3,"doc":1,"annotator":1,"layer":1,"start":370,"end":374,"label":"PLACE",
+//!  "text":"إدلب","origin":"manual","attrs":{},"note":"","score":null,"model":null,
+//!  "schema_version":1,"source_span":null,"deleted_at":null}
 //! ```
 
 use std::fmt::Write as _;
@@ -76,6 +102,11 @@ mod browse;
 pub use browse::{DocQuery, DocRow, Sort, Status};
 
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
+
+mod layers;
+mod measure;
+mod progress;
+mod review;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
@@ -245,6 +276,19 @@ CREATE VIRTUAL TABLE search_index USING fts5(
     title, body, content = '', tokenize = 'trigram'
 );
 
+CREATE TABLE document_review (
+    doc_id      INTEGER PRIMARY KEY REFERENCES documents(id),
+    status      TEXT NOT NULL CHECK (status IN ('in_review', 'adjudicated')),
+    reviewer_id INTEGER NOT NULL REFERENCES annotators(id),
+    updated_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX document_review_by_status ON document_review(status, doc_id);
+
+CREATE TABLE project_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL CHECK (json_valid(value))
+) STRICT;
+
 -- The document browser (src/store/browse.rs): sort by title or last change,
 -- and per-label counts, label and layer filters from live spans alone.
 -- documents_by_id is the narrow twin of the table for paging in import order.
@@ -373,9 +417,18 @@ pub enum StoreError {
     LayerNameTaken { name: String },
     #[error("there is no layer {layer} in this project; refresh the layer list")]
     LayerNotFound { layer: LayerId },
+    #[error("span {span} is already rejected by you; nothing was written")]
+    AlreadyRejected { span: SpanId },
+    #[error("span {span} is not rejected by you, so there is nothing to take back")]
+    NotRejected { span: SpanId },
+    #[error("span {span} is in your own layer: delete it instead of rejecting it")]
+    RejectOwnSpan { span: SpanId },
 }
 
 pub use crate::model::Direction;
+pub use layers::Copied;
+pub use progress::Progress;
+pub use review::ReviewStatus;
 
 /// An article to import.
 #[derive(Debug, Clone, PartialEq)]
@@ -997,6 +1050,26 @@ impl Store {
                 after.label = to.clone();
                 "span.relabel"
             }
+            Change::Reject { span } | Change::Unreject { span } => {
+                let reject = matches!(change, Change::Reject { .. });
+                layers::set_rejected(&tx, *span, actor, reject, &at)?;
+                write_audit(
+                    &tx,
+                    &at,
+                    Some(actor),
+                    if reject {
+                        "span.reject"
+                    } else {
+                        "span.unreject"
+                    },
+                    Some(row.doc),
+                    Some(row.id),
+                    &json!({ "span": span, "rejected": !reject }),
+                    &json!({ "span": span, "rejected": reject }),
+                )?;
+                tx.commit().during("save a span change")?;
+                return row.into_span();
+            }
         };
         write_audit(
             &tx,
@@ -1453,13 +1526,17 @@ impl SpanRow {
         let origin = Origin::parse(&self.origin).ok_or_else(|| StoreError::Corrupt {
             what: format!("span {} has origin {:?}", self.id, self.origin),
         })?;
-        let attrs = match parse_json(&self.attrs, "spans.attrs")? {
-            serde_json::Value::Object(map) => map,
-            other => {
-                return Err(StoreError::Corrupt {
-                    what: format!("span {} has attributes {other}", self.id),
-                });
-            }
+        // Most spans have no attributes: skip the JSON parser for them.
+        let attrs = match self.attrs.as_str() {
+            "{}" => serde_json::Map::new(),
+            json => match parse_json(json, "spans.attrs")? {
+                serde_json::Value::Object(map) => map,
+                other => {
+                    return Err(StoreError::Corrupt {
+                        what: format!("span {} has attributes {other}", self.id),
+                    });
+                }
+            },
         };
         Ok(Span {
             id: self.id,

@@ -6,6 +6,7 @@
 //! changed does no shaping and no span geometry, only painting of the visible
 //! lines. It never writes anything: user intent comes back as [`Command`]s.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use egui::{Align, Color32, CornerRadius, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
@@ -13,7 +14,7 @@ use egui::{Align, Color32, CornerRadius, Pos2, Rect, Sense, Stroke, StrokeKind, 
 use super::Command;
 use super::text_engine::TextEngine;
 use crate::layout::{ArticleLayout, Box2, LayoutParams};
-use crate::model::{CharRange, Direction, DocId, Span, SpanId};
+use crate::model::{CharRange, Direction, DocId, LayerId, Span, SpanId};
 use crate::schema::Schema;
 use crate::text::{self, OffsetIndex};
 
@@ -35,11 +36,20 @@ pub struct ArticleInput<'a> {
     pub selection: Option<CharRange>,
     pub selected_span: Option<SpanId>,
     pub font_size: f32,
+    /// The annotator's own layer; spans of other layers are drawn lighter,
+    /// with a dashed outline and the layer's name in their tag.
+    pub own_layer: Option<LayerId>,
+    /// Names of the layers shown, for the tags of other layers' spans.
+    pub layer_names: &'a HashMap<LayerId, String>,
+    /// A colour per span to ring it with (review mode: agreement category).
+    pub emphasis: Option<&'a HashMap<SpanId, Color32>>,
 }
 
 struct SpanGeometry {
     id: SpanId,
     color: Color32,
+    /// The span belongs to another layer than the annotator's own.
+    foreign: bool,
     /// Underline lane: overlapping spans get different lanes.
     lane: usize,
     boxes: Vec<Box2>,
@@ -180,6 +190,7 @@ impl ArticleView {
             .map(|(span, lane)| SpanGeometry {
                 id: span.id,
                 color: label_color(input.schema, &span.label),
+                foreign: input.own_layer.is_some_and(|own| own != span.layer),
                 lane,
                 boxes: layout.range_boxes(span.range.as_range()),
             })
@@ -275,14 +286,17 @@ impl ArticleView {
         let (y0, y1) = (clip.min.y - origin.y, clip.max.y - origin.y);
         let visible = |b: &Box2| b.y1 >= y0 && b.y0 <= y1;
 
-        // Span backgrounds.
+        // Span backgrounds: the annotator's own spans filled, other layers'
+        // spans lighter with a dashed outline.
         for g in &self.geometry {
             for b in g.boxes.iter().filter(|b| visible(b)) {
-                painter.rect_filled(
-                    to_screen(origin, b).shrink2(Vec2::new(0.0, b_height(b) * 0.12)),
-                    CornerRadius::same(3),
-                    g.color.gamma_multiply(0.28),
-                );
+                let r = to_screen(origin, b).shrink2(Vec2::new(0.0, b_height(b) * 0.12));
+                if g.foreign {
+                    painter.rect_filled(r, CornerRadius::same(3), g.color.gamma_multiply(0.12));
+                    painter.extend(dashed_outline(r, Stroke::new(1.2, g.color)));
+                } else {
+                    painter.rect_filled(r, CornerRadius::same(3), g.color.gamma_multiply(0.28));
+                }
             }
         }
 
@@ -315,6 +329,7 @@ impl ArticleView {
         }
         for g in &self.geometry {
             let selected = input.selected_span == Some(g.id);
+            let ring = input.emphasis.and_then(|e| e.get(&g.id)).copied();
             let flashing = flash.and_then(|(id, t)| (id == g.id).then_some(now - t));
             for b in g.boxes.iter().filter(|b| visible(b)) {
                 let r = to_screen(origin, b).shrink2(Vec2::new(0.0, b_height(b) * 0.12));
@@ -323,6 +338,14 @@ impl ArticleView {
                     [Pos2::new(r.min.x + 1.0, y), Pos2::new(r.max.x - 1.0, y)],
                     Stroke::new(2.0, g.color),
                 );
+                if let Some(ring) = ring {
+                    painter.rect_stroke(
+                        r.expand(2.5),
+                        CornerRadius::same(4),
+                        Stroke::new(1.5, ring),
+                        StrokeKind::Outside,
+                    );
+                }
                 if selected {
                     painter.rect_stroke(
                         r.expand(1.0),
@@ -368,7 +391,11 @@ impl ArticleView {
                     .is_none_or(|line| line.rtl)
             });
             let anchor = if rtl { r.right_top() } else { r.left_top() };
-            let galley = painter.layout_no_wrap(span.label.clone(), font.clone(), Color32::WHITE);
+            let tag_text = match input.layer_names.get(&span.layer) {
+                Some(layer) if g.foreign => format!("{} · {layer}", span.label),
+                _ => span.label.clone(),
+            };
+            let galley = painter.layout_no_wrap(tag_text, font.clone(), Color32::WHITE);
             let pad = Vec2::new(3.0, 0.0);
             let size = galley.size() + 2.0 * pad;
             let min = if rtl {
@@ -377,7 +404,12 @@ impl ArticleView {
                 Pos2::new(anchor.x, anchor.y + 1.0)
             };
             let tag = Rect::from_min_size(min, size);
-            painter.rect_filled(tag, CornerRadius::same(3), g.color);
+            let fill = if g.foreign {
+                g.color.gamma_multiply(0.75)
+            } else {
+                g.color
+            };
+            painter.rect_filled(tag, CornerRadius::same(3), fill);
             painter.galley(tag.min + pad, galley, Color32::WHITE);
         }
     }
@@ -392,6 +424,18 @@ impl ArticleView {
             .find(|b| b.y0 == first.y0 && b.x0 <= first.x0 + 0.5 && first.x1 <= b.x1 + 0.5)
             .or(g.boxes.first())
     }
+}
+
+/// A dashed rectangle outline (other layers' spans).
+fn dashed_outline(r: Rect, stroke: Stroke) -> Vec<egui::Shape> {
+    let corners = [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+        r.left_top(),
+    ];
+    egui::Shape::dashed_line(&corners, stroke, 4.0, 3.0)
 }
 
 fn b_height(b: &Box2) -> f32 {

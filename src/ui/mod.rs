@@ -9,19 +9,22 @@
 
 pub mod article;
 pub mod browser;
+mod dashboard;
+mod layers;
+mod review;
 pub mod text_engine;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Sense, Vec2};
 
 use crate::io;
-use crate::model::{Change, CharRange, Direction, DocId, History, Origin, Span, SpanId};
+use crate::model::{Change, CharRange, Direction, DocId, History, LayerId, Origin, Span, SpanId};
 use crate::schema::Schema;
 use crate::settings::Settings;
-use crate::store::{Document, Store};
+use crate::store::{Document, Layer, ReviewStatus, Store};
 use crate::text::OffsetIndex;
 use article::{ArticleInput, ArticleView, label_color};
 use browser::Browser;
@@ -68,6 +71,19 @@ pub enum Command {
     MarkDoneAndNext,
     /// Set the annotator's status of the open document.
     SetStatus(crate::store::Status),
+    /// Copy the selected span of another layer into the annotator's own layer.
+    CopySpan,
+    /// Hide the selected span of another layer as rejected (for this annotator).
+    RejectSpan,
+    /// Show or hide another layer's spans.
+    ShowLayer(LayerId, bool),
+    /// Enter or leave review mode.
+    ToggleReview,
+    /// Accept into gold every span the compared layers agree on.
+    AcceptAgreed,
+    SetReviewStatus(ReviewStatus),
+    /// Review an imported layer's spans across documents, lowest score first.
+    OpenQueue(LayerId),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -107,6 +123,21 @@ pub const ACTIONS: &[Action] = &[
         name: "Delete span",
         shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::Backspace),
         command: || Command::DeleteSpan,
+    },
+    Action {
+        name: "Accept all agreed spans",
+        shortcut: KeyboardShortcut::new(Modifiers::SHIFT, Key::A),
+        command: || Command::AcceptAgreed,
+    },
+    Action {
+        name: "Copy span into my layer",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::A),
+        command: || Command::CopySpan,
+    },
+    Action {
+        name: "Reject span",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::R),
+        command: || Command::RejectSpan,
     },
     Action {
         name: "Clear selection",
@@ -164,6 +195,8 @@ struct OpenDoc {
     doc: Document,
     text: Arc<str>,
     index: Arc<OffsetIndex>,
+    /// The spans shown: the annotator's own layer and the shown layers,
+    /// without the spans the annotator rejected.
     spans: Vec<Span>,
     revision: u64,
     selection: Option<CharRange>,
@@ -185,6 +218,16 @@ pub struct App {
     settings_path: Option<PathBuf>,
     annotator: Option<(i64, String)>,
     browser: Browser,
+    /// The annotator's own layer.
+    own_layer: Option<LayerId>,
+    /// All layers of the project, and which other layers are shown.
+    layers: Vec<Layer>,
+    layer_names: HashMap<LayerId, String>,
+    shown_layers: BTreeSet<LayerId>,
+    /// Review mode, when on.
+    review: Option<review::Review>,
+    agreement: dashboard::AgreementWindow,
+    progress: dashboard::ProgressWindow,
     open: Option<OpenDoc>,
     histories: HashMap<DocId, History>,
     engine: TextEngine,
@@ -210,6 +253,13 @@ impl App {
             settings_path,
             annotator: None,
             browser: Browser::new(),
+            own_layer: None,
+            layers: Vec::new(),
+            layer_names: HashMap::new(),
+            shown_layers: BTreeSet::new(),
+            review: None,
+            agreement: Default::default(),
+            progress: Default::default(),
             open: None,
             histories: HashMap::new(),
             engine: TextEngine::new(),
@@ -222,6 +272,7 @@ impl App {
             Some(name) => app.run(Command::SetAnnotator(name)),
             None => app.name_prompt = Some(String::new()),
         }
+        app.refresh_layers();
         match app.browser.first(&app.store) {
             Ok(Some(first)) => app.run(Command::OpenDocument(first)),
             Ok(None) => {}
@@ -417,11 +468,8 @@ impl App {
                         }
                     }
                 });
-                ui.menu_button("Annotator", |ui| {
-                    if ui.button("Change annotator…").clicked() {
-                        self.commands.push(Command::AskAnnotator);
-                    }
-                });
+                ui.menu_button("Annotator", |ui| self.annotator_menu(ui));
+                ui.menu_button("Review", |ui| self.review_menu(ui));
             });
         });
     }
@@ -460,7 +508,9 @@ impl App {
                     } else {
                         ui.visuals().text_color()
                     };
-                    ui.label(RichText::new(&status.text).color(color));
+                    // Messages may quote Arabic (titles, file names): shape them.
+                    self.engine
+                        .label(ui, &status.text, 14.0, color, Sense::hover());
                 }
             });
         });
@@ -469,7 +519,7 @@ impl App {
     fn documents_panel(&mut self, ui: &mut egui::Ui) {
         egui::Panel::left("documents")
             .resizable(true)
-            .default_size(250.0)
+            .default_size(230.0)
             .show(ui, |ui| {
                 ui.heading("Documents");
                 let current = self.current_document();
@@ -492,6 +542,12 @@ impl App {
                 ui.heading("Labels");
                 self.label_buttons(ui);
                 ui.separator();
+                self.layers_section(ui);
+                ui.separator();
+                if self.review.is_some() {
+                    self.review_panel(ui);
+                    return;
+                }
                 let count = self.open.as_ref().map_or(0, |o| o.spans.len());
                 ui.heading(format!("Spans ({count})"));
                 self.span_list(ui);
@@ -621,6 +677,9 @@ impl App {
                 selection: open.selection,
                 selected_span: open.selected_span,
                 font_size: BASE_FONT_SIZE * self.settings.zoom,
+                own_layer: self.review.as_ref().map(|r| r.gold).or(self.own_layer),
+                layer_names: &self.layer_names,
+                emphasis: self.review.as_ref().map(|r| &r.emphasis),
             };
             open.view
                 .show(ui, &mut self.engine, &input, &mut self.commands);
@@ -628,6 +687,8 @@ impl App {
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
+        self.agreement_window(ctx);
+        self.progress_window(ctx);
         if let Some(name) = &mut self.name_prompt {
             let mut submit = None;
             let mut cancel = false;
@@ -659,8 +720,10 @@ impl App {
                 .open(&mut open)
                 .collapsible(false)
                 .show(ctx, |ui| {
+                    let color = ui.visuals().error_fg_color;
+                    ui.set_max_width(560.0);
                     for error in &self.errors {
-                        ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                        self.engine.label(ui, error, 14.0, color, Sense::hover());
                     }
                 });
             if !open {
@@ -682,6 +745,10 @@ impl App {
                 | Command::SetAnnotator(_)
                 | Command::MarkDoneAndNext
                 | Command::SetStatus(_)
+                | Command::CopySpan
+                | Command::RejectSpan
+                | Command::AcceptAgreed
+                | Command::SetReviewStatus(_)
         );
         let result = self.try_run(command);
         if changes_list {
@@ -723,6 +790,9 @@ impl App {
                 {
                     open.selected_span = Some(id);
                     open.selection = None;
+                    if let Some(review) = &mut self.review {
+                        review.source = (span.layer != review.gold).then_some(id);
+                    }
                     if scroll {
                         open.view.scroll_to(span.range);
                         open.view.flash(id);
@@ -753,11 +823,30 @@ impl App {
                 let id = self.store.annotator_id(&name)?;
                 self.annotator = Some((id, name.clone()));
                 self.browser.set_annotator(Some(id));
+                self.own_layer = Some(self.store.annotator_layer(id)?);
+                self.shown_layers
+                    .remove(&self.own_layer.unwrap_or_default());
                 self.name_prompt = None;
+                self.refresh_layers();
+                self.reload_spans()?;
                 if self.settings.annotator.as_deref() != Some(name.as_str()) {
                     self.settings.annotator = Some(name);
                     self.save_settings();
                 }
+            }
+            Command::CopySpan => self.copy_selected()?,
+            Command::RejectSpan => self.reject_selected()?,
+            Command::ToggleReview => self.toggle_review()?,
+            Command::AcceptAgreed => self.accept_agreed()?,
+            Command::SetReviewStatus(status) => self.set_review_status(status)?,
+            Command::OpenQueue(layer) => self.open_queue(layer)?,
+            Command::ShowLayer(layer, show) => {
+                if show {
+                    self.shown_layers.insert(layer);
+                } else {
+                    self.shown_layers.remove(&layer);
+                }
+                self.reload_spans()?;
             }
             Command::NextUnfinished => self.open_next_unfinished()?,
             Command::MarkDoneAndNext => {
@@ -813,6 +902,9 @@ impl App {
         if self.schema.label(label).is_none() {
             anyhow::bail!("label {label} is not in the schema {}", self.schema.name);
         }
+        if self.review.is_some() {
+            return self.review_tag(label);
+        }
         let Some(open) = &mut self.open else {
             return Ok(());
         };
@@ -821,7 +913,7 @@ impl App {
             if let Some(existing) = open
                 .spans
                 .iter()
-                .find(|s| s.range == range && s.label == label && s.annotator == annotator)
+                .find(|s| s.range == range && s.label == label && Some(s.layer) == self.own_layer)
             {
                 open.selected_span = Some(existing.id);
                 open.selection = None;
@@ -845,6 +937,14 @@ impl App {
             let Some(current) = open.spans.iter().find(|s| s.id == id) else {
                 return Ok(());
             };
+            if Some(current.layer) != self.own_layer {
+                anyhow::bail!(
+                    "this span belongs to the layer {}; press A to copy it into your layer, then relabel your copy",
+                    self.layer_names
+                        .get(&current.layer)
+                        .map_or("?", String::as_str)
+                );
+            }
             if current.label == label {
                 return Ok(());
             }
@@ -875,6 +975,17 @@ impl App {
         let Some(id) = open.selected_span else {
             return Ok(());
         };
+        let editable = self.review.as_ref().map(|r| r.gold).or(self.own_layer);
+        if let Some(span) = open.spans.iter().find(|s| s.id == id)
+            && Some(span.layer) != editable
+        {
+            anyhow::bail!(
+                "this span belongs to the layer {}; press R to hide it as rejected (only your own spans can be deleted)",
+                self.layer_names
+                    .get(&span.layer)
+                    .map_or("?", String::as_str)
+            );
+        }
         let change = Change::Delete { span: id };
         self.store.apply(&change, annotator)?;
         self.histories
@@ -963,25 +1074,43 @@ impl App {
 
     fn open_document(&mut self, id: DocId) -> anyhow::Result<()> {
         let doc = self.store.document(id)?;
-        let spans = self.store.spans(id)?;
         let text: Arc<str> = Arc::from(doc.text.as_str());
         let index = Arc::new(OffsetIndex::new(&text));
         self.open = Some(OpenDoc {
             doc,
             text,
             index,
-            spans,
+            spans: Vec::new(),
             revision: 0,
             selection: None,
             selected_span: None,
             view: ArticleView::default(),
         });
-        Ok(())
+        self.reload_spans()
     }
 
     fn reload_spans(&mut self) -> anyhow::Result<()> {
         if let Some(open) = &mut self.open {
-            open.spans = self.store.spans(open.doc.id)?;
+            let rejected: HashSet<SpanId> = match &self.annotator {
+                Some((annotator, _)) => self.store.rejected_spans(open.doc.id, *annotator)?,
+                None => HashSet::new(),
+            };
+            let own = self.own_layer;
+            let gold = self.review.as_ref().map(|r| r.gold);
+            let shown = &self.shown_layers;
+            open.spans = self
+                .store
+                .spans(open.doc.id)?
+                .into_iter()
+                .filter(|s| {
+                    // Review mode shows gold and the compared layers, not my own.
+                    match gold {
+                        Some(gold) => s.layer == gold || shown.contains(&s.layer),
+                        None => Some(s.layer) == own || shown.contains(&s.layer),
+                    }
+                })
+                .filter(|s| !rejected.contains(&s.id))
+                .collect();
             open.revision += 1;
             if let Some(id) = open.selected_span
                 && !open.spans.iter().any(|s| s.id == id)
@@ -989,7 +1118,7 @@ impl App {
                 open.selected_span = None;
             }
         }
-        Ok(())
+        self.refresh_review()
     }
 
     fn refresh_documents(&mut self) {

@@ -1,0 +1,418 @@
+//! The agreement and progress dashboards.
+//!
+//! Agreement is computed over the whole project for the layers ticked in the
+//! window; on a project file it runs on a background thread with its own
+//! connection (it reads every document), so the window stays responsive and
+//! shows a spinner meanwhile. The result is a matrix of pairwise figures
+//! (span F1 exact / overlap, Cohen's kappa), Krippendorff's alpha, and bars
+//! per label. Progress shows documents done per annotator, spans per label
+//! and work per day as plots.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+
+use egui::{Color32, RichText, Sense};
+use std::ops::RangeInclusive;
+
+use egui_plot::{Bar, BarChart, GridMark, Legend, Plot};
+
+use super::text_engine::TextEngine;
+use super::{App, LIST_FONT_SIZE};
+use crate::model::LayerId;
+use crate::review::agreement::Agreement;
+use crate::review::evaluate::Matching;
+use crate::store::{Progress, Store};
+
+/// State of the agreement window.
+#[derive(Default)]
+pub(super) struct AgreementWindow {
+    pub(super) open: bool,
+    layers: BTreeSet<LayerId>,
+    result: Option<Result<Agreement, String>>,
+    pending: Option<Receiver<Result<Agreement, String>>>,
+}
+
+/// State of the progress window.
+#[derive(Default)]
+pub(super) struct ProgressWindow {
+    pub(super) open: bool,
+    data: Option<Result<Progress, String>>,
+}
+
+fn fmt(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_owned(), |v| format!("{v:.3}"))
+}
+
+impl App {
+    fn start_agreement(&mut self) {
+        let layers: Vec<LayerId> = self.agreement.layers.iter().copied().collect();
+        match self.store.path().map(|p| p.to_path_buf()) {
+            Some(path) => {
+                let (tx, rx) = channel();
+                std::thread::spawn(move || {
+                    let result = Store::open(&path)
+                        .and_then(|store| store.agreement(&layers))
+                        .map_err(|e| format!("{:#}", anyhow::Error::from(e)));
+                    let _ = tx.send(result);
+                });
+                self.agreement.pending = Some(rx);
+                self.agreement.result = None;
+            }
+            None => {
+                self.agreement.result = Some(
+                    self.store
+                        .agreement(&layers)
+                        .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
+                );
+            }
+        }
+    }
+
+    pub(super) fn agreement_window(&mut self, ctx: &egui::Context) {
+        if !self.agreement.open {
+            return;
+        }
+        if let Some(rx) = &self.agreement.pending {
+            match rx.try_recv() {
+                Ok(result) => {
+                    self.agreement.result = Some(result);
+                    self.agreement.pending = None;
+                }
+                Err(TryRecvError::Empty) => ctx.request_repaint(),
+                Err(TryRecvError::Disconnected) => {
+                    self.agreement.result = Some(Err("the agreement computation stopped".into()));
+                    self.agreement.pending = None;
+                }
+            }
+        }
+        let mut open = true;
+        let mut compute = false;
+        let text_color = ctx.global_style().visuals.text_color();
+        egui::Window::new("Agreement")
+            .open(&mut open)
+            .default_size([620.0, 560.0])
+            .show(ctx, |ui| {
+                ui.label("Layers to compare (documents where any of them has a span):");
+                ui.horizontal_wrapped(|ui| {
+                    for layer in &self.layers {
+                        let mut on = self.agreement.layers.contains(&layer.id);
+                        let checkbox = ui.add(egui::Checkbox::without_text(&mut on));
+                        checkbox.widget_info(|| {
+                            egui::WidgetInfo::selected(
+                                egui::Role::CheckBox,
+                                true,
+                                on,
+                                format!("compare layer {}", layer.name),
+                            )
+                        });
+                        if checkbox.changed() {
+                            if on {
+                                self.agreement.layers.insert(layer.id);
+                            } else {
+                                self.agreement.layers.remove(&layer.id);
+                            }
+                        }
+                        self.engine.label(
+                            ui,
+                            &layer.name,
+                            LIST_FONT_SIZE,
+                            text_color,
+                            Sense::hover(),
+                        );
+                        ui.add_space(8.0);
+                    }
+                });
+                let ready = self.agreement.layers.len() >= 2 && self.agreement.pending.is_none();
+                ui.horizontal(|ui| {
+                    if ui
+                        .add_enabled(ready, egui::Button::new("Compute"))
+                        .clicked()
+                    {
+                        compute = true;
+                    }
+                    if self.agreement.pending.is_some() {
+                        ui.spinner();
+                        ui.label("reading the project…");
+                    }
+                });
+                ui.separator();
+                match &self.agreement.result {
+                    None => {}
+                    Some(Err(error)) => {
+                        let color = ui.visuals().error_fg_color;
+                        self.engine.label(ui, error, 14.0, color, Sense::hover());
+                    }
+                    Some(Ok(result)) => {
+                        agreement_result(ui, &mut self.engine, &self.layer_names, result);
+                    }
+                }
+            });
+        if compute {
+            self.start_agreement();
+        }
+        self.agreement.open = open;
+    }
+}
+
+fn agreement_result(
+    ui: &mut egui::Ui,
+    engine: &mut TextEngine,
+    layer_names: &HashMap<LayerId, String>,
+    result: &Agreement,
+) {
+    {
+        ui.label(format!(
+            "{} documents, {} tokens · Krippendorff's alpha (nominal, tokens): {}",
+            result.documents,
+            result.tokens,
+            fmt(result.alpha)
+        ));
+        let name = |id: LayerId| layer_names.get(&id).cloned().unwrap_or_default();
+        let text_color = ui.visuals().text_color();
+        egui::Grid::new("agreement-pairs")
+            .striped(true)
+            .show(ui, |ui| {
+                for h in [
+                    "layer A",
+                    "layer B",
+                    "span F1 exact",
+                    "span F1 overlap",
+                    "Cohen's κ",
+                ] {
+                    ui.label(RichText::new(h).strong());
+                }
+                ui.end_row();
+                for pair in &result.pairs {
+                    // Layer names may be Arabic: shaped by the text engine.
+                    engine.label(ui, &name(pair.a), 14.0, text_color, Sense::hover());
+                    engine.label(ui, &name(pair.b), 14.0, text_color, Sense::hover());
+                    ui.label(fmt(pair.f1(Matching::Exact)));
+                    ui.label(fmt(pair.f1(Matching::Overlap)));
+                    ui.label(fmt(pair.kappa));
+                    ui.end_row();
+                }
+            });
+        ui.separator();
+        ui.label("Per label: Krippendorff's alpha, and Cohen's κ of the first pair");
+        let labels: Vec<&String> = result.alpha_per_label.keys().collect();
+        let alpha: Vec<Bar> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                Bar::new(i as f64 - 0.2, result.alpha_per_label[*l].unwrap_or(0.0))
+                    .width(0.38)
+                    .name(format!("{l} alpha"))
+            })
+            .collect();
+        let kappa: Vec<Bar> = match result.pairs.first() {
+            Some(pair) => labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    Bar::new(
+                        i as f64 + 0.2,
+                        pair.kappa_per_label
+                            .get(*l)
+                            .copied()
+                            .flatten()
+                            .unwrap_or(0.0),
+                    )
+                    .width(0.38)
+                    .name(format!("{l} kappa"))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let names: Vec<String> = labels.iter().map(|l| (*l).clone()).collect();
+        Plot::new("agreement-per-label")
+            .height(220.0)
+            .legend(Legend::default())
+            .include_y(0.0)
+            .include_y(1.0)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .x_axis_formatter(index_axis(names))
+            .show(ui, |plot| {
+                plot.bar_chart(
+                    BarChart::new("alpha", alpha).color(Color32::from_rgb(0x3b, 0x82, 0xc4)),
+                );
+                plot.bar_chart(
+                    BarChart::new("kappa", kappa).color(Color32::from_rgb(0xd9, 0x9a, 0x1e)),
+                );
+            });
+    }
+}
+
+impl App {
+    pub(super) fn progress_window(&mut self, ctx: &egui::Context) {
+        if !self.progress.open {
+            return;
+        }
+        if self.progress.data.is_none() {
+            self.progress.data = Some(
+                self.store
+                    .progress(30)
+                    .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
+            );
+        }
+        let mut open = true;
+        let mut refresh = false;
+        egui::Window::new("Progress")
+            .open(&mut open)
+            .default_size([620.0, 600.0])
+            .show(ctx, |ui| {
+                if ui.button("Refresh").clicked() {
+                    refresh = true;
+                }
+                match &self.progress.data {
+                    Some(Ok(p)) => progress_plots(ui, &mut self.engine, p),
+                    Some(Err(error)) => {
+                        ui.colored_label(ui.visuals().error_fg_color, error);
+                    }
+                    None => {}
+                }
+            });
+        if refresh {
+            self.progress.data = None;
+        }
+        self.progress.open = open;
+    }
+}
+
+/// Annotator and layer names go on plot axes as indexes with a legend table
+/// below, since plot text is drawn by egui (no bidi).
+fn progress_plots(ui: &mut egui::Ui, engine: &mut TextEngine, p: &Progress) {
+    let text_color = ui.visuals().text_color();
+    ui.label(format!("{} documents in the project", p.documents));
+    ui.label(RichText::new("Documents done / in progress per annotator").strong());
+    let done: Vec<Bar> = p
+        .per_annotator
+        .iter()
+        .enumerate()
+        .map(|(i, (_, d, _))| Bar::new(i as f64 - 0.2, *d as f64).width(0.38))
+        .collect();
+    let doing: Vec<Bar> = p
+        .per_annotator
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, d))| Bar::new(i as f64 + 0.2, *d as f64).width(0.38))
+        .collect();
+    let numbers: Vec<String> = (1..=p.per_annotator.len()).map(|i| i.to_string()).collect();
+    Plot::new("progress-annotators")
+        .height(150.0)
+        .x_axis_formatter(index_axis(numbers))
+        .legend(Legend::default())
+        .include_y(0.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("done", done).color(Color32::from_rgb(0x2e, 0xa0, 0x43)));
+            plot.bar_chart(
+                BarChart::new("in progress", doing).color(Color32::from_rgb(0xe0, 0x8a, 0x10)),
+            );
+        });
+    names_legend(
+        ui,
+        engine,
+        text_color,
+        p.per_annotator.iter().map(|(n, _, _)| n.as_str()),
+        "annotator",
+    );
+    ui.label(RichText::new("Spans per label and layer").strong());
+    let mut labels: Vec<&str> = p.spans.iter().map(|(_, l, _)| l.as_str()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let mut layers: Vec<&str> = p.spans.iter().map(|(l, _, _)| l.as_str()).collect();
+    layers.dedup();
+    let width = 0.8 / layers.len().max(1) as f64;
+    let charts: Vec<BarChart> = layers
+        .iter()
+        .enumerate()
+        .map(|(k, layer)| {
+            let bars = p
+                .spans
+                .iter()
+                .filter(|(l, _, _)| l == layer)
+                .filter_map(|(_, label, n)| {
+                    let i = labels.iter().position(|x| x == label)?;
+                    Some(
+                        Bar::new(i as f64 - 0.4 + width * (k as f64 + 0.5), *n as f64).width(width),
+                    )
+                })
+                .collect();
+            BarChart::new(format!("layer {}", k + 1), bars)
+        })
+        .collect();
+    let names: Vec<String> = labels.iter().map(|l| (*l).to_owned()).collect();
+    Plot::new("progress-labels")
+        .height(170.0)
+        .legend(Legend::default())
+        .include_y(0.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .x_axis_formatter(index_axis(names))
+        .show(ui, |plot| {
+            for chart in charts {
+                plot.bar_chart(chart);
+            }
+        });
+    names_legend(ui, engine, text_color, layers.iter().copied(), "layer");
+    ui.label(RichText::new("Work per day (edits), last 30 days with work").strong());
+    let mut days: Vec<&str> = p.per_day.iter().map(|(d, _, _)| d.as_str()).collect();
+    days.dedup();
+    let totals: Vec<Bar> = days
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let n: usize = p
+                .per_day
+                .iter()
+                .filter(|(d, _, _)| d == day)
+                .map(|(_, _, n)| n)
+                .sum();
+            Bar::new(i as f64, n as f64).width(0.7).name(*day)
+        })
+        .collect();
+    let day_names: Vec<String> = days.iter().map(|d| (*d).to_owned()).collect();
+    Plot::new("progress-days")
+        .height(150.0)
+        .include_y(0.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .x_axis_formatter(index_axis(day_names))
+        .show(ui, |plot| {
+            plot.bar_chart(
+                BarChart::new("edits", totals).color(Color32::from_rgb(0x3b, 0x82, 0xc4)),
+            );
+        });
+}
+
+/// "annotator 1 = …" lines under a plot: names may be Arabic, so they are
+/// shaped here rather than on the plot's axis.
+fn names_legend<'a>(
+    ui: &mut egui::Ui,
+    engine: &mut TextEngine,
+    color: Color32,
+    names: impl Iterator<Item = &'a str>,
+    what: &str,
+) {
+    ui.horizontal_wrapped(|ui| {
+        for (i, name) in names.enumerate() {
+            ui.label(RichText::new(format!("{what} {}:", i + 1)).small());
+            engine.label(ui, name, 14.0, color, Sense::hover());
+            ui.add_space(10.0);
+        }
+    });
+}
+
+/// Axis text for bars at x = 0, 1, 2, …: the name of each bar, nothing between.
+fn index_axis(names: Vec<String>) -> impl Fn(GridMark, &RangeInclusive<f64>) -> String {
+    move |mark, _| {
+        let i = mark.value.round();
+        if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
