@@ -51,7 +51,8 @@
 //!
 //! Indexes: `spans(doc_id, start)`, `documents(sha256)` (unique), `audit(doc_id, id)`;
 //! for the document browser (see `browse`) `documents(id)`, `documents(title)`,
-//! `documents(changed_at)`, and `spans(doc_id, label, layer_id)` over live spans.
+//! `documents(changed_at)`, and over live spans `spans(doc_id, label, layer_id)`
+//! and `spans(layer_id, doc_id)`.
 //! Triggers refuse any UPDATE of a document's `text`/`sha256`/`char_len`, any
 //! change to a span's `doc_id`/`start`/`end`/`text`, any DELETE of a span, and
 //! any UPDATE or DELETE of an audit row.
@@ -296,6 +297,7 @@ CREATE INDEX documents_by_id ON documents(id);
 CREATE INDEX documents_by_title ON documents(title);
 CREATE INDEX documents_by_changed ON documents(changed_at);
 CREATE INDEX spans_live_by_doc_label ON spans(doc_id, label, layer_id) WHERE deleted_at IS NULL;
+CREATE INDEX spans_live_by_layer_doc ON spans(layer_id, doc_id) WHERE deleted_at IS NULL;
 "#;
 
 /// Errors from the project store.
