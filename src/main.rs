@@ -1,4 +1,5 @@
-//! The `tawsim` binary: parse arguments, open the project, run the window.
+//! The `tawsim` binary: parse arguments; run a command (see `tawsim::cli`) or
+//! open the project and run the window.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,27 +7,18 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 
+use tawsim::cli::Cli;
 use tawsim::schema::Schema;
 use tawsim::settings::{self, Settings};
 use tawsim::store::Store;
 use tawsim::ui::App;
 
-/// tawsim (توسيم): label Arabic news articles, right to left, with exact offsets.
-#[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
-#[command(
-    after_help = "Example:\n  tawsim                 open the default project\n  tawsim war-2024.db     open (or create) that project"
-)]
-struct Args {
-    /// Project database to open or create. Default: default.tawsim.db in the
-    /// platform's data directory, created on first start with the bundled
-    /// sample articles.
-    project: Option<PathBuf>,
-}
-
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(args) {
+    let cli = Cli::parse();
+    if let Some(command) = cli.command {
+        return tawsim::cli::run(command);
+    }
+    match run(cli.project) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("tawsim: {error:#}");
@@ -35,7 +27,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
+fn run(project: Option<PathBuf>) -> anyhow::Result<()> {
     let settings_path = Settings::default_path();
     let settings = match &settings_path {
         Some(path) => Settings::load(path).unwrap_or_else(|error| {
@@ -44,7 +36,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         }),
         None => Settings::default(),
     };
-    let (project, is_default) = match args.project {
+    let (project, is_default) = match project {
         Some(path) => (path, false),
         None => (
             settings::default_project_path()

@@ -205,11 +205,18 @@ pub struct Span {
     pub source_span: Option<SpanId>,
 }
 
-/// One user edit to the spans of a document, already applied or to apply.
+/// One user edit in a document, already applied or to apply.
 ///
 /// Making a span is recorded as [`Change::Restore`] of the new row: its
 /// inverse is [`Change::Delete`], so undo, redo and deletion all go through the
-/// same deleted marker and no span row is ever removed.
+/// same deleted marker and no span row is ever removed. Every change carries
+/// the state it expects (`from`), so applying a change to a state that moved
+/// on is refused rather than silently overwriting it.
+///
+/// Relabelling keeps a span's attribute values, also those the new label does
+/// not define: nothing typed is lost, and undoing the relabel brings the span
+/// back exactly as it was. The side panel shows such values as kept from an
+/// earlier label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// The span exists (created, or brought back).
@@ -226,6 +233,31 @@ pub enum Change {
     Reject { span: SpanId },
     /// The acting annotator no longer rejects the span.
     Unreject { span: SpanId },
+    /// The span's attribute values change from `from` to `to` (whole maps).
+    SetAttrs {
+        span: SpanId,
+        from: Attrs,
+        to: Attrs,
+    },
+    /// The span's note changes from `from` to `to` (empty: no note).
+    SetNote {
+        span: SpanId,
+        from: String,
+        to: String,
+    },
+    /// The document's note changes from `from` to `to` (empty: no note).
+    DocumentNote {
+        doc: DocId,
+        from: String,
+        to: String,
+    },
+}
+
+/// What a [`Change`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    Span(SpanId),
+    Document(DocId),
 }
 
 impl Change {
@@ -241,17 +273,43 @@ impl Change {
             },
             Change::Reject { span } => Change::Unreject { span: *span },
             Change::Unreject { span } => Change::Reject { span: *span },
+            Change::SetAttrs { span, from, to } => Change::SetAttrs {
+                span: *span,
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Change::SetNote { span, from, to } => Change::SetNote {
+                span: *span,
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Change::DocumentNote { doc, from, to } => Change::DocumentNote {
+                doc: *doc,
+                from: to.clone(),
+                to: from.clone(),
+            },
         }
     }
 
-    /// The span this change is about.
-    pub fn span(&self) -> SpanId {
+    /// What this change is about: a span, or a whole document.
+    pub fn target(&self) -> Target {
         match self {
             Change::Restore { span }
             | Change::Delete { span }
             | Change::Relabel { span, .. }
             | Change::Reject { span }
-            | Change::Unreject { span } => *span,
+            | Change::Unreject { span }
+            | Change::SetAttrs { span, .. }
+            | Change::SetNote { span, .. } => Target::Span(*span),
+            Change::DocumentNote { doc, .. } => Target::Document(*doc),
+        }
+    }
+
+    /// The span this change is about, if it is about a span.
+    pub fn span(&self) -> Option<SpanId> {
+        match self.target() {
+            Target::Span(span) => Some(span),
+            Target::Document(_) => None,
         }
     }
 }
@@ -394,5 +452,56 @@ mod tests {
         assert_eq!(history.undo(), Some(Change::Restore { span: 1 }));
         history.undo_failed();
         assert_eq!(history.undo(), Some(Change::Restore { span: 1 }));
+    }
+
+    #[test]
+    fn attribute_and_note_changes_invert_to_their_previous_state() {
+        let mut from = Attrs::new();
+        from.insert("kind".into(), "killed".into());
+        let mut to = from.clone();
+        to.insert("count".into(), 19.into());
+        let set = Change::SetAttrs {
+            span: 4,
+            from: from.clone(),
+            to: to.clone(),
+        };
+        assert_eq!(
+            set.invert(),
+            Change::SetAttrs {
+                span: 4,
+                from: to,
+                to: from
+            }
+        );
+        assert_eq!(set.invert().invert(), set);
+        assert_eq!(set.target(), Target::Span(4));
+
+        let note = Change::SetNote {
+            span: 4,
+            from: String::new(),
+            to: "العدد غير مؤكد".into(),
+        };
+        assert_eq!(note.invert().invert(), note);
+        assert_eq!(note.span(), Some(4));
+        let Change::SetNote { from, to, .. } = note.invert() else {
+            panic!("a note change inverts to a note change")
+        };
+        assert_eq!((from.as_str(), to.as_str()), ("العدد غير مؤكد", ""));
+
+        let doc_note = Change::DocumentNote {
+            doc: 2,
+            from: "a".into(),
+            to: "b".into(),
+        };
+        assert_eq!(doc_note.target(), Target::Document(2));
+        assert_eq!(doc_note.span(), None);
+        assert_eq!(
+            doc_note.invert(),
+            Change::DocumentNote {
+                doc: 2,
+                from: "b".into(),
+                to: "a".into()
+            }
+        );
     }
 }

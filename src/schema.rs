@@ -26,6 +26,18 @@
 //! An attribute is `(name: "count", kind: K)` where `K` is `Integer`, `Text`,
 //! `Date` (an ISO 8601 date) or `Choice(["killed", "injured"])`.
 //!
+//! # Attribute values
+//!
+//! A span stores its values as a JSON object keyed by attribute name
+//! (`spans.attrs`, e.g. `{"count":19,"kind":"killed"}`); an attribute with no
+//! value is absent. `Integer` is a JSON number, a whole number 0 or more
+//! (typed as `19` or `١٩`); `Choice` is one of the listed strings; `Date` is a
+//! string in ISO 8601, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, optionally with a
+//! time `THH:MM[:SS[.fff]]` and a zone `Z` or `±HH:MM` ([`is_iso8601`]);
+//! `Text` is any string. [`AttributeDef::parse_input`] turns what an
+//! annotator typed into the stored value; [`AttributeDef::check`] checks a
+//! stored one.
+//!
 //! ```ron
 //! (
 //!     name: "tawsim-news",
@@ -64,6 +76,8 @@ pub struct Schema {
     pub name: String,
     pub version: u32,
     labels: Vec<LabelDef>,
+    /// The RON text exactly as given, kept so a project can store it.
+    source: String,
 }
 
 /// One label of a [`Schema`].
@@ -270,7 +284,9 @@ struct RawAttribute {
     kind: RawKind,
 }
 
+/// Named after the public type, which is what error messages show.
 #[derive(Deserialize)]
+#[serde(rename = "AttributeKind")]
 enum RawKind {
     Integer,
     Text,
@@ -324,6 +340,218 @@ impl Schema {
 
     pub fn by_hotkey(&self, key: char) -> Option<&LabelDef> {
         self.labels.iter().find(|label| label.hotkey == Some(key))
+    }
+
+    /// The RON text the schema was parsed from, exactly as given.
+    pub fn ron(&self) -> &str {
+        &self.source
+    }
+}
+
+impl LabelDef {
+    /// The attribute called `name`, if this label has one.
+    pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Checks one stored attribute value against this label's definition.
+    pub fn check_attr(&self, name: &str, value: &serde_json::Value) -> Result<(), AttrError> {
+        match self.attribute(name) {
+            Some(def) => def.check(value),
+            None => Err(AttrError::Unknown {
+                label: self.name.clone(),
+                attribute: name.to_owned(),
+                known: self
+                    .attributes
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+}
+
+impl AttributeDef {
+    /// Checks a stored value (JSON) against the attribute's kind.
+    pub fn check(&self, value: &serde_json::Value) -> Result<(), AttrError> {
+        let attribute = || self.name.clone();
+        let shown = || value.to_string();
+        match (&self.kind, value) {
+            (AttributeKind::Integer, serde_json::Value::Number(n)) if n.is_u64() => Ok(()),
+            (AttributeKind::Integer, _) => Err(AttrError::NotACount {
+                attribute: attribute(),
+                value: shown(),
+            }),
+            (AttributeKind::Text, serde_json::Value::String(_)) => Ok(()),
+            (AttributeKind::Text, _) => Err(AttrError::NotText {
+                attribute: attribute(),
+                value: shown(),
+            }),
+            (AttributeKind::Date, serde_json::Value::String(s)) if is_iso8601(s) => Ok(()),
+            (AttributeKind::Date, _) => Err(AttrError::NotADate {
+                attribute: attribute(),
+                value: shown(),
+            }),
+            (AttributeKind::Choice(values), serde_json::Value::String(s)) if values.contains(s) => {
+                Ok(())
+            }
+            (AttributeKind::Choice(values), _) => Err(AttrError::NotAChoice {
+                attribute: attribute(),
+                value: shown(),
+                choices: values.join(", "),
+            }),
+        }
+    }
+
+    /// The value an annotator typed, as it is stored: `Ok(None)` for an empty
+    /// field (the attribute is unset). Surrounding whitespace is ignored. A
+    /// count may be written with Arabic-Indic digits («١٩» is stored as `19`).
+    pub fn parse_input(&self, input: &str) -> Result<Option<serde_json::Value>, AttrError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Ok(None);
+        }
+        let value = match &self.kind {
+            AttributeKind::Integer => {
+                let count = parse_count(input).ok_or_else(|| AttrError::NotACount {
+                    attribute: self.name.clone(),
+                    value: format!("{input:?}"),
+                })?;
+                serde_json::Value::from(count)
+            }
+            _ => serde_json::Value::String(input.to_owned()),
+        };
+        self.check(&value)?;
+        Ok(Some(value))
+    }
+}
+
+/// A stored attribute value as an annotator reads and edits it: strings bare,
+/// numbers in ASCII digits.
+pub fn attr_display(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Why an attribute value does not fit its definition in the schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttrError {
+    #[error(
+        "label {label} has no attribute \"{attribute}\" (its attributes: {known}); choose one of those, or add it to the label schema"
+    )]
+    Unknown {
+        label: String,
+        attribute: String,
+        known: String,
+    },
+    #[error("\"{attribute}\" is a count: write a whole number, 0 or more (e.g. 19), not {value}")]
+    NotACount { attribute: String, value: String },
+    #[error("\"{attribute}\" must be one of {choices}, not {value}; pick one from the list")]
+    NotAChoice {
+        attribute: String,
+        value: String,
+        choices: String,
+    },
+    #[error(
+        "\"{attribute}\" is an ISO 8601 date: write YYYY, YYYY-MM or YYYY-MM-DD, optionally with a time (2020-01-11T00:01, 2020-01-11T00:01:30+03:00), not {value}"
+    )]
+    NotADate { attribute: String, value: String },
+    #[error("\"{attribute}\" takes text, not {value}")]
+    NotText { attribute: String, value: String },
+}
+
+/// A whole number ≥ 0 written in ASCII (`19`) or Arabic-Indic (`١٩`, `۱۹`) digits.
+fn parse_count(input: &str) -> Option<u64> {
+    if input.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for c in input.chars() {
+        let digit = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            '\u{0660}'..='\u{0669}' => c as u32 - 0x0660,
+            '\u{06F0}'..='\u{06F9}' => c as u32 - 0x06F0,
+            _ => return None,
+        };
+        n = n.checked_mul(10)?.checked_add(u64::from(digit))?;
+    }
+    Some(n)
+}
+
+/// True for an ISO 8601 calendar date with reduced precision or a time:
+/// `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM`, `…THH:MM:SS`,
+/// `…THH:MM:SS.fff`, each time optionally followed by `Z` or `±HH:MM`.
+/// Months, days (leap years included), hours and minutes must exist.
+pub fn is_iso8601(s: &str) -> bool {
+    let b = s.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(range)?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let Some(year) = num(0..4) else {
+        return false;
+    };
+    if b.len() == 4 {
+        return true;
+    }
+    let Some(month) = num(5..7).filter(|m| b[4] == b'-' && (1..=12).contains(m)) else {
+        return false;
+    };
+    if b.len() == 7 {
+        return true;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if b.get(7) != Some(&b'-') || !num(8..10).is_some_and(|d| (1..=days).contains(&d)) {
+        return false;
+    }
+    if b.len() == 10 {
+        return true;
+    }
+    // The time: THH:MM[:SS[.f+]][Z|±HH:MM]
+    let hour = num(11..13).filter(|h| *h < 24);
+    let minute = num(14..16).filter(|m| *m < 60);
+    if b.get(10) != Some(&b'T') || hour.is_none() || b.get(13) != Some(&b':') || minute.is_none() {
+        return false;
+    }
+    let mut at = 16;
+    if b.get(at) == Some(&b':') {
+        if num(at + 1..at + 3).is_none_or(|sec| sec >= 60) {
+            return false;
+        }
+        at += 3;
+        if b.get(at) == Some(&b'.') {
+            let digits = b[at + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            if digits == 0 {
+                return false;
+            }
+            at += 1 + digits;
+        }
+    }
+    match b.get(at) {
+        None => true,
+        Some(b'Z') => at + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            at + 6 == b.len()
+                && num(at + 1..at + 3).is_some_and(|h| h < 24)
+                && b[at + 3] == b':'
+                && num(at + 4..at + 6).is_some_and(|m| m < 60)
+        }
+        Some(_) => false,
     }
 }
 
@@ -519,6 +747,7 @@ fn validate(raw: RawSchema, locator: &Locator<'_>, origin: &str) -> Result<Schem
         name: raw.name,
         version: raw.version,
         labels,
+        source: locator.src.to_owned(),
     })
 }
 
@@ -544,6 +773,60 @@ mod tests {
             "d64545", "#d6454", "#d645455", "#gg4545", "#", "", "#d6 454", "#٣b82c4",
         ] {
             assert_eq!(parse_color(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn iso_dates_at_every_precision_and_nothing_else() {
+        for good in [
+            "2017",
+            "2017-05",
+            "2020-01-11",
+            "2020-02-29",
+            "2000-02-29",
+            "2020-01-11T00:01",
+            "2020-01-11T23:59:59",
+            "2020-01-11T00:01:30.250",
+            "2020-01-11T00:01Z",
+            "2020-01-11T00:01:30+03:00",
+            "2020-01-11T00:01-05:30",
+        ] {
+            assert!(is_iso8601(good), "{good}");
+        }
+        for bad in [
+            "",
+            "17",
+            "20170",
+            "2017-5",
+            "2017-13",
+            "2017-00",
+            "2019-02-29",
+            "1900-02-29",
+            "2020-04-31",
+            "2020-01-11 00:01",
+            "2020-01-11T24:00",
+            "2020-01-11T00:60",
+            "2020-01-11T00:01:",
+            "2020-01-11T00:01:30.",
+            "2020-01-11T00:01+3",
+            "2020-01-11Z",
+            "١١-٠١-٢٠٢٠",
+            "2020/01/11",
+            "11 كانون الثاني 2020",
+            "2020-01-11T00:01Zx",
+        ] {
+            assert!(!is_iso8601(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn counts_take_ascii_and_arabic_indic_digits() {
+        assert_eq!(parse_count("19"), Some(19));
+        assert_eq!(parse_count("١٩"), Some(19));
+        assert_eq!(parse_count("۴۰۰"), Some(400));
+        assert_eq!(parse_count("0"), Some(0));
+        for bad in ["-1", "1.5", "19 مدنياً", "", "99999999999999999999999"] {
+            assert_eq!(parse_count(bad), None, "{bad}");
         }
     }
 

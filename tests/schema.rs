@@ -285,3 +285,198 @@ fn load_reads_a_file_and_names_it_in_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn bad_attribute_types_are_syntax_errors_at_their_line() {
+    let src = GOOD.replace(
+        r#"hotkey: "2")"#,
+        "hotkey: \"2\",\n            attributes: [(name: \"area\", kind: Float)])",
+    );
+    let err = Schema::parse(&src, "labels.ron").unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err, SchemaError::Syntax { line: 6, .. }),
+        "{message}"
+    );
+    assert!(message.contains("Float"), "{message}");
+    assert!(!message.contains("Raw"), "no internal names: {message}");
+    assert!(
+        message.contains("Integer") && message.contains("Choice"),
+        "the message lists the kinds there are: {message}"
+    );
+    assert!(message.ends_with("labels.ron"), "{message}");
+}
+
+#[test]
+fn a_schema_keeps_its_ron_text() {
+    let schema = Schema::parse(GOOD, "good.ron").unwrap();
+    assert_eq!(schema.ron(), GOOD);
+    assert!(Schema::default_schema().ron().contains("ضحايا"));
+}
+
+#[test]
+fn the_default_schema_has_the_issue_attributes() {
+    let schema = Schema::default_schema();
+    let casualty = schema.label("CASUALTY").unwrap();
+    assert_eq!(
+        casualty.attribute("kind").unwrap().kind,
+        AttributeKind::Choice(
+            ["killed", "injured", "displaced", "missing", "detained"]
+                .map(String::from)
+                .to_vec()
+        )
+    );
+    assert_eq!(
+        schema
+            .label("ACTOR")
+            .unwrap()
+            .attribute("side")
+            .unwrap()
+            .kind,
+        AttributeKind::Text
+    );
+    assert_eq!(
+        schema
+            .label("DATE")
+            .unwrap()
+            .attribute("normalized")
+            .unwrap()
+            .kind,
+        AttributeKind::Date
+    );
+}
+
+mod in_a_project {
+    use super::*;
+    use tawsim::model::{CharRange, Origin};
+    use tawsim::store::{LabelUse, NewDocument, Store, StoreError};
+
+    const TEXT: &str = "قصف على إدلب وحماة، ومقتل 19 مدنياً.";
+
+    fn chars(needle: &str) -> CharRange {
+        let hay: Vec<char> = TEXT.chars().collect();
+        let pat: Vec<char> = needle.chars().collect();
+        let start = (0..=hay.len() - pat.len())
+            .find(|&i| hay[i..i + pat.len()] == pat[..])
+            .unwrap();
+        CharRange::new(start, start + pat.len()).unwrap()
+    }
+
+    fn project(dir: &tempfile::TempDir) -> (std::path::PathBuf, Store, i64, i64) {
+        let path = dir.path().join("p.tawsim");
+        let mut store = Store::open(&path).unwrap();
+        let layla = store.annotator_id("ليلى").unwrap();
+        let doc = store
+            .import_document(
+                &NewDocument {
+                    title: "قصف".into(),
+                    text: TEXT.into(),
+                    source: "test".into(),
+                    meta: serde_json::json!({}),
+                },
+                None,
+            )
+            .unwrap()
+            .id();
+        (path, store, layla, doc)
+    }
+
+    #[test]
+    fn a_new_project_stores_the_bundled_schema_and_spans_record_its_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, mut store, layla, doc) = project(&dir);
+        assert_eq!(store.current_schema_version().unwrap(), Some(1));
+        assert_eq!(store.current_schema().unwrap(), Schema::default_schema());
+        let versions = store.schema_versions().unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(versions[0].source, "assets/schema.ron (bundled)");
+        let span = store
+            .add_span(doc, layla, chars("إدلب"), "PLACE", Origin::Manual)
+            .unwrap();
+        assert_eq!(span.schema_version, Some(1));
+        // Opening again stores nothing new.
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_versions().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn switching_refuses_a_schema_that_drops_labels_in_use_and_lists_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_path, mut store, layla, doc) = project(&dir);
+        for (needle, label) in [
+            ("إدلب", "PLACE"),
+            ("حماة", "PLACE"),
+            ("19 مدنياً", "CASUALTY"),
+            ("قصف", "ACTOR"),
+        ] {
+            store
+                .add_span(doc, layla, chars(needle), label, Origin::Manual)
+                .unwrap();
+        }
+        // A deleted ACTOR span does not hold its label.
+        let actor = store.spans(doc).unwrap()[0].clone();
+        assert_eq!(actor.label, "ACTOR");
+        store
+            .apply(&tawsim::model::Change::Delete { span: actor.id }, layla)
+            .unwrap();
+
+        let dir2 = tempfile::tempdir().unwrap();
+        let file = dir2.path().join("places-only.ron");
+        std::fs::write(&file, GOOD).unwrap(); // PLACE and ACTOR, no CASUALTY
+        let narrow = Schema::load(&file).unwrap();
+        let source = file.display().to_string();
+        let err = store
+            .switch_schema(&narrow, &source, Some(layla))
+            .unwrap_err();
+        let StoreError::LabelsInUse { uses, .. } = &err else {
+            panic!("expected LabelsInUse, got {err:?}")
+        };
+        assert_eq!(
+            uses,
+            &vec![LabelUse {
+                label: "CASUALTY".into(),
+                spans: 1
+            }]
+        );
+        let message = err.to_string();
+        assert!(message.contains("CASUALTY (1 span)"), "{message}");
+        assert!(message.ends_with(&source), "{message}");
+        assert_eq!(store.current_schema_version().unwrap(), Some(1));
+
+        // Drop PLACE as well: both are listed, most used first.
+        let only_actor = GOOD.replace(
+            "        (name: \"PLACE\", arabic: \"مكان\", color: \"#3b82c4\", hotkey: \"2\"),\n",
+            "",
+        );
+        let only_actor = Schema::parse(&only_actor, "actor.ron").unwrap();
+        assert_eq!(
+            LabelUse::list(&store.labels_missing_from(&only_actor).unwrap()),
+            "PLACE (2 spans), CASUALTY (1 span)"
+        );
+
+        // A schema keeping every used label is stored as version 2 and used from then on.
+        let wider = Schema::default_schema()
+            .ron()
+            .replace("name: \"tawsim-news\"", "name: \"tawsim-news-2\"");
+        let wider = Schema::parse(&wider, "wider.ron").unwrap();
+        assert_eq!(
+            store
+                .switch_schema(&wider, "wider.ron", Some(layla))
+                .unwrap(),
+            2
+        );
+        assert_eq!(store.current_schema().unwrap().name, "tawsim-news-2");
+        // The same text again is not a new version.
+        assert_eq!(
+            store
+                .switch_schema(&wider, "wider.ron", Some(layla))
+                .unwrap(),
+            2
+        );
+        let span = store
+            .add_span(doc, layla, chars("مدنياً"), "CASUALTY", Origin::Manual)
+            .unwrap();
+        assert_eq!(span.schema_version, Some(2));
+    }
+}

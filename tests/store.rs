@@ -293,7 +293,8 @@ fn delete_restore_and_relabel_are_audited_with_actor_before_and_after() {
             },
             omar,
         )
-        .unwrap();
+        .unwrap()
+        .expect("a span change returns the span");
     assert_eq!(relabelled.label, "ACTOR");
     assert_eq!(relabelled.range, range);
 
@@ -308,7 +309,7 @@ fn delete_restore_and_relabel_are_audited_with_actor_before_and_after() {
     assert_eq!(store.span(span.id).unwrap().label, "ACTOR");
     let undo = history.undo().unwrap();
     assert_eq!(undo, Change::Restore { span: span.id });
-    let restored = store.apply(&undo, sara).unwrap();
+    let restored = store.apply(&undo, sara).unwrap().unwrap();
     assert_eq!(store.spans(doc).unwrap(), vec![restored.clone()]);
     assert_eq!(restored.text, "19 مدنياً");
 

@@ -385,8 +385,11 @@ fn annotator_name_is_asked_once_and_saved_per_machine() {
     harness.run();
     assert!(harness.state().spans().is_empty());
 
+    // The name box has the keyboard (the document note box is behind the modal).
     harness
-        .get_by_role(egui::Role::TextInput)
+        .query_all_by_role(egui::Role::TextInput)
+        .find(|input| input.is_focused())
+        .expect("a focused name box")
         .type_text("Layla");
     harness.run();
     harness.get_by_label("OK").click();

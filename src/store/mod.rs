@@ -45,7 +45,7 @@
 //! | | `deleted_at` | `NULL` while the span is live; set by a delete, cleared by a restore |
 //! | `audit` | `id`, `at` | order and time of the event |
 //! | | `actor` | annotator id, `NULL` for the system (e.g. an import from the command line) |
-//! | | `action` | one of `annotator.create`, `document.import`, `document.direction`, `span.add`, `span.delete`, `span.restore`, `span.relabel`, `document.status` |
+//! | | `action` | one of `annotator.create`, `document.import`, `document.direction`, `document.note`, `span.add`, `span.delete`, `span.restore`, `span.relabel`, `span.attrs`, `span.note`, `schema.switch`, `document.status` |
 //! | | `doc_id`, `span_id` | what the event is about (`NULL` when not applicable) |
 //! | | `before`, `after` | JSON of the row before and after (`null` when absent) |
 //!
@@ -90,6 +90,12 @@
 //!  "schema_version":1,"source_span":null,"deleted_at":null}
 //! ```
 
+mod notes;
+mod schema;
+
+pub use notes::HistoryEntry;
+pub use schema::{LabelUse, StoredSchema};
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -108,6 +114,9 @@ mod layers;
 mod measure;
 mod progress;
 mod review;
+pub mod search;
+pub use search::{SearchField, SearchHit, SearchResults};
+pub mod import;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
@@ -425,6 +434,54 @@ pub enum StoreError {
     NotRejected { span: SpanId },
     #[error("span {span} is in your own layer: delete it instead of rejecting it")]
     RejectOwnSpan { span: SpanId },
+    // The stored label schema, attributes and notes (store/schema.rs, store/notes.rs).
+    /// The project's stored label schema does not parse any more.
+    #[error("the label schema stored in the project (version {version}) cannot be read")]
+    StoredSchema {
+        version: i64,
+        source: Box<crate::schema::SchemaError>,
+    },
+    /// A new schema lacks labels that live spans still use.
+    #[error(
+        "the label schema {name:?} drops labels that spans still use: {}; keep those labels in the schema, or relabel or delete their spans first; the project's schema was not changed: {origin}",
+        LabelUse::list(uses)
+    )]
+    LabelsInUse {
+        name: String,
+        origin: String,
+        uses: Vec<LabelUse>,
+    },
+    /// A span's label is not in the project's current schema, so its attributes cannot be checked.
+    #[error(
+        "span {span} is labelled {label}, which the project's label schema (version {version}) does not define; relabel the span before setting its attributes"
+    )]
+    LabelNotInSchema {
+        span: SpanId,
+        label: String,
+        version: i64,
+    },
+    #[error("span {span} ({label}): {source}; nothing was written")]
+    Attribute {
+        span: SpanId,
+        label: String,
+        source: Box<crate::schema::AttrError>,
+    },
+    #[error(
+        "the attributes of span {span} are {found}, not {expected}; they were changed elsewhere, so nothing was written (reload the document)"
+    )]
+    StaleAttrs {
+        span: SpanId,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "the note of span {span} was changed elsewhere, so nothing was written (reload the document)"
+    )]
+    StaleNote { span: SpanId },
+    #[error(
+        "the note of document {doc} was changed elsewhere, so nothing was written (reload the document)"
+    )]
+    StaleDocumentNote { doc: DocId },
 }
 
 pub use crate::model::Direction;
@@ -569,6 +626,8 @@ pub struct Store {
 impl Store {
     /// Open the project at `path`, creating it if it does not exist, and bring
     /// its schema up to date (after a backup; see the module documentation).
+    /// A project without a stored label schema (new, or migrated from
+    /// version 1) gets the bundled default, so every project has one.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
@@ -613,13 +672,17 @@ impl Store {
             .map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         migrate(&mut conn, Some(path), MIGRATIONS)?;
-        Ok(Store {
+        search::ensure_index(&mut conn)?;
+        let mut store = Store {
             conn,
             path: Some(path.to_path_buf()),
-        })
+        };
+        store.ensure_default_schema()?;
+        Ok(store)
     }
 
-    /// A fresh project that lives in memory only (tests, benchmarks).
+    /// A fresh project that lives in memory only (tests, benchmarks), with
+    /// the bundled label schema stored.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: PathBuf::from(":memory:"),
@@ -628,7 +691,9 @@ impl Store {
         let mut conn = Connection::open_in_memory().map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         migrate(&mut conn, None, MIGRATIONS)?;
-        Ok(Store { conn, path: None })
+        let mut store = Store { conn, path: None };
+        store.ensure_default_schema()?;
+        Ok(store)
     }
 
     /// The database file, or `None` for an in-memory store.
@@ -994,16 +1059,38 @@ impl Store {
         Ok(span)
     }
 
-    /// Apply one edit by `actor` and return the span as it now is.
+    /// Apply one edit by `actor` and return the span as it now is (`None`
+    /// for a change to a document rather than a span).
     ///
     /// `Delete` marks a live span deleted, `Restore` clears the mark, `Relabel`
-    /// changes the label of a live span whose label is still `from`. An edit
-    /// that does not match the stored state (already deleted, not deleted,
-    /// another label) is refused and nothing is written.
-    pub fn apply(&mut self, change: &Change, actor: AnnotatorId) -> Result<Span, StoreError> {
+    /// changes the label of a live span whose label is still `from`;
+    /// `SetAttrs`, `SetNote` and `DocumentNote` replace the attribute values
+    /// or note that are still `from`; every value that `SetAttrs` adds or
+    /// changes must fit the span's label in the current schema (values left
+    /// as they were are kept, even if the label does not define them). An edit that does not match the stored state (already
+    /// deleted, not deleted, another label, other values) is refused and
+    /// nothing is written.
+    pub fn apply(
+        &mut self,
+        change: &Change,
+        actor: AnnotatorId,
+    ) -> Result<Option<Span>, StoreError> {
+        let id = match change {
+            Change::DocumentNote { doc, from, to } => {
+                self.set_document_note(doc, from, to, actor)?;
+                return Ok(None);
+            }
+            Change::Restore { span }
+            | Change::Delete { span }
+            | Change::Relabel { span, .. }
+            | Change::SetAttrs { span, .. }
+            | Change::SetNote { span, .. }
+            | Change::Reject { span }
+            | Change::Unreject { span } => *span,
+        };
         let tx = self.begin("change a span")?;
         ensure_annotator(&tx, actor)?;
-        let row = load_span(&tx, change.span())?;
+        let row = load_span(&tx, id)?;
         let before = row.json();
         let mut after = row.clone();
         let at = now();
@@ -1070,8 +1157,19 @@ impl Store {
                     &json!({ "span": span, "rejected": reject }),
                 )?;
                 tx.commit().during("save a span change")?;
-                return row.into_span();
+                return row.into_span().map(Some);
             }
+            Change::SetAttrs { from, to, .. } => {
+                notes::write_attrs(&tx, &row, from, to, &at)?;
+                after.attrs = serde_json::Value::Object(to.clone()).to_string();
+                "span.attrs"
+            }
+            Change::SetNote { from, to, .. } => {
+                notes::write_note(&tx, &row, from, to, &at)?;
+                after.note = to.clone();
+                "span.note"
+            }
+            Change::DocumentNote { .. } => unreachable!("document changes returned above"),
         };
         write_audit(
             &tx,
@@ -1084,7 +1182,7 @@ impl Store {
             &after.json(),
         )?;
         tx.commit().during("save a span change")?;
-        after.into_span()
+        after.into_span().map(Some)
     }
 
     /// The audit log of one document, oldest first.
@@ -1362,23 +1460,29 @@ fn insert_document(
     let meta = doc.meta.to_string();
     let at = now();
     let direction = Direction::default().as_str();
+    // Cached: a large import inserts thousands of documents in one transaction.
     let id: DocId = tx
-        .query_row(
-        "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-        params![
-            doc.title,
-            doc.text,
-            sha256,
-            doc.source,
-            meta,
-            direction,
-            to_i64(char_len),
-            at
-        ],
-        |row| row.get(0),
+        .prepare_cached(
+            "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         )
+        .and_then(|mut stmt| {
+            stmt.query_row(
+                params![
+                    doc.title,
+                    doc.text,
+                    sha256,
+                    doc.source,
+                    meta,
+                    direction,
+                    to_i64(char_len),
+                    at
+                ],
+                |row| row.get(0),
+            )
+        })
         .during("import a document")?;
+    search::index_document(tx, id, &doc.title, &doc.text)?;
     let after = json!({
         "id": id,
         "title": doc.title,

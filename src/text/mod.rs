@@ -13,6 +13,7 @@
 //! egui, glyphs or SQLite.
 
 pub mod markup;
+pub mod normalize;
 mod offsets;
 mod snap;
 

@@ -71,6 +71,9 @@ pub struct ArticleView {
     drag: Option<Drag>,
     flash: Option<(SpanId, f64)>,
     pending_flash: Option<SpanId>,
+    /// A range (a search hit) flashing, and when it started.
+    flash_range: Option<(CharRange, f64)>,
+    pending_flash_range: Option<CharRange>,
     scroll_to: Option<CharRange>,
     /// Screen position of the text block's top-left corner in the last frame.
     origin: Option<Pos2>,
@@ -85,6 +88,17 @@ impl ArticleView {
     /// Make span `id` flash briefly, starting with the next frame.
     pub fn flash(&mut self, id: SpanId) {
         self.pending_flash = Some(id);
+    }
+
+    /// Make `range` (not a span: a search hit) flash briefly, starting with
+    /// the next frame.
+    pub fn flash_range(&mut self, range: CharRange) {
+        self.pending_flash_range = Some(range);
+    }
+
+    /// The range flashing now, if any.
+    pub fn flashing_range(&self) -> Option<CharRange> {
+        self.flash_range.map(|(r, _)| r)
     }
 
     /// Forget the layout (another document was opened).
@@ -362,6 +376,26 @@ impl ArticleView {
                         g.color.gamma_multiply(0.5 * pulse),
                     );
                 }
+            }
+        }
+        if let Some(range) = self.pending_flash_range.take() {
+            self.flash_range = Some((range, now));
+        }
+        if let Some((range, t)) = self.flash_range {
+            let age = now - t;
+            if age < FLASH_SECONDS {
+                ui.ctx().request_repaint();
+                let pulse = (1.0 - (age / FLASH_SECONDS) as f32).clamp(0.0, 1.0);
+                let fill = visuals.selection.bg_fill.gamma_multiply(0.8 * pulse);
+                for b in layout
+                    .range_boxes(range.as_range())
+                    .iter()
+                    .filter(|b| visible(b))
+                {
+                    painter.rect_filled(to_screen(origin, b), CornerRadius::same(3), fill);
+                }
+            } else {
+                self.flash_range = None;
             }
         }
         self.paint_markers(&painter, input, origin, &visible);

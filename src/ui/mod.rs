@@ -8,11 +8,16 @@
 //! Text that may hold Arabic is drawn by [`text_engine`], never by egui labels.
 
 pub mod article;
+pub mod audit;
 pub mod browser;
 mod dashboard;
+pub mod details;
+pub mod import;
 mod layers;
 mod review;
+pub mod search;
 pub mod text_engine;
+pub mod text_input;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
@@ -84,6 +89,21 @@ pub enum Command {
     SetReviewStatus(ReviewStatus),
     /// Review an imported layer's spans across documents, lowest score first.
     OpenQueue(LayerId),
+    /// Apply an edit to the open document and record it for undo
+    /// (attribute values, notes).
+    Edit(Change),
+    /// Open the History window of the open document.
+    ShowHistory,
+    /// Ask for a RON file with a file dialog, then switch the project's label schema to it.
+    OpenSchemaDialog,
+    /// Switch the project's label schema to this RON file.
+    SwitchSchema(PathBuf),
+    /// Show the search window and focus its box.
+    Find,
+    /// Open the document, scroll the range into view and flash it (a search hit).
+    RevealRange(DocId, CharRange),
+    /// Something for the File ▸ Import… dialog.
+    ImportDialog(import::ImportCommand),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -165,6 +185,11 @@ pub const ACTIONS: &[Action] = &[
         command: || Command::ZoomReset,
     },
     Action {
+        name: "Find…",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::F),
+        command: || Command::Find,
+    },
+    Action {
         name: "Open text files…",
         shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
         command: || Command::OpenFileDialog,
@@ -202,6 +227,8 @@ struct OpenDoc {
     selection: Option<CharRange>,
     selected_span: Option<SpanId>,
     view: ArticleView,
+    /// The document's note as stored.
+    note: String,
 }
 
 /// A message in the status bar.
@@ -235,11 +262,20 @@ pub struct App {
     status: Option<Status>,
     errors: Vec<String>,
     name_prompt: Option<String>,
+    details: details::DetailsState,
+    /// The History window, while it is open.
+    history_view: Option<audit::AuditView>,
+    search: search::SearchPanel,
+    import: import::ImportUi,
 }
 
 impl App {
     /// An app over `store`. `settings_path` is where per-machine settings are
     /// saved (None: never saved, as in tests). The first document is opened.
+    ///
+    /// The app uses the label schema stored in the project (a project always
+    /// has one: [`Store::open`] stores the bundled default); `schema` is used
+    /// only if the stored one cannot be read, which is reported.
     pub fn new(
         store: Store,
         schema: Schema,
@@ -267,7 +303,18 @@ impl App {
             status: None,
             errors: Vec::new(),
             name_prompt: None,
+            details: details::DetailsState::default(),
+            history_view: None,
+            search: search::SearchPanel::default(),
+            import: import::ImportUi::Closed,
         };
+        match app.store.current_schema() {
+            Ok(stored) => app.schema = stored,
+            Err(error) => app.errors.push(format!(
+                "{:#}; using the bundled label schema for now",
+                anyhow::Error::from(error)
+            )),
+        }
         match app.settings.annotator.clone() {
             Some(name) => app.run(Command::SetAnnotator(name)),
             None => app.name_prompt = Some(String::new()),
@@ -305,6 +352,11 @@ impl App {
 
     pub fn browser_mut(&mut self) -> &mut Browser {
         &mut self.browser
+    }
+
+    /// The label schema in use: the project's current one.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
     }
 
     pub fn current_document(&self) -> Option<DocId> {
@@ -346,6 +398,16 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// The search window's state.
+    pub fn search(&self) -> &search::SearchPanel {
+        &self.search
+    }
+
+    /// The search hit flashing in the article now, if any.
+    pub fn flashing_range(&self) -> Option<CharRange> {
+        self.open.as_ref().and_then(|o| o.view.flashing_range())
+    }
+
     /// The article layout of the open document, if it was drawn.
     pub fn article_layout(&self) -> Option<&crate::layout::ArticleLayout> {
         self.open.as_ref().and_then(|o| o.view.layout())
@@ -354,20 +416,33 @@ impl App {
     /// Draw the whole window, then run what the user asked for.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.engine.begin_frame();
+        self.details.begin_frame(ui.ctx());
         self.handle_keys(ui.ctx());
         self.menu_bar(ui);
         self.status_bar(ui);
         self.documents_panel(ui);
         self.spans_panel(ui);
         self.central(ui);
+        self.search
+            .show(ui.ctx(), &self.store, &mut self.engine, &mut self.commands);
         self.dialogs(ui.ctx());
+        self.poll_import();
+        import::import_ui(
+            ui.ctx(),
+            &mut self.import,
+            &mut self.engine,
+            &mut self.commands,
+        );
         for command in std::mem::take(&mut self.commands) {
             self.run(command);
         }
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() || self.name_prompt.is_some() {
+        if ctx.egui_wants_keyboard_input()
+            || self.name_prompt.is_some()
+            || !matches!(self.import, import::ImportUi::Closed)
+        {
             return;
         }
         let mut commands = Vec::new();
@@ -403,6 +478,15 @@ impl App {
                     {
                         self.commands.push(Command::OpenFileDialog);
                     }
+                    if ui.button("Import…").clicked() {
+                        self.commands
+                            .push(Command::ImportDialog(import::ImportCommand::Open(
+                                Vec::new(),
+                            )));
+                    }
+                    if ui.button("Label schema…").clicked() {
+                        self.commands.push(Command::OpenSchemaDialog);
+                    }
                     if ui.button("Quit").clicked() {
                         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                     }
@@ -413,6 +497,7 @@ impl App {
                         ("Redo", Command::Redo),
                         ("Delete span", Command::DeleteSpan),
                         ("Clear selection", Command::SetSelection(None)),
+                        ("Find…", Command::Find),
                     ] {
                         let button =
                             egui::Button::new(name).shortcut_text(shortcut_text(&ctx, name));
@@ -466,6 +551,15 @@ impl App {
                         if ui.radio(current == Some(dir), name).clicked() {
                             self.commands.push(Command::SetDirection(dir));
                         }
+                    }
+                });
+                ui.menu_button("Document", |ui| {
+                    let open = self.open.is_some();
+                    if ui
+                        .add_enabled(open, egui::Button::new("History…"))
+                        .clicked()
+                    {
+                        self.commands.push(Command::ShowHistory);
                     }
                 });
                 ui.menu_button("Annotator", |ui| self.annotator_menu(ui));
@@ -542,6 +636,24 @@ impl App {
                 ui.heading("Labels");
                 self.label_buttons(ui);
                 ui.separator();
+                if let Some(open) = &self.open {
+                    let input = details::DetailsInput {
+                        doc: open.doc.id,
+                        doc_note: &open.note,
+                        span: open
+                            .selected_span
+                            .and_then(|id| open.spans.iter().find(|s| s.id == id)),
+                        schema: &self.schema,
+                    };
+                    details::details_ui(
+                        ui,
+                        &mut self.engine,
+                        &mut self.details,
+                        &input,
+                        &mut self.commands,
+                    );
+                    ui.separator();
+                }
                 self.layers_section(ui);
                 ui.separator();
                 if self.review.is_some() {
@@ -570,11 +682,17 @@ impl App {
                 .fill(color)
                 .min_size(Vec2::new(120.0, 0.0));
                 let response = ui.add_enabled(has_target, button);
-                let response = response.on_hover_ui(|ui| {
+                // The guideline shows also while the button is disabled (nothing selected yet).
+                let guideline = |ui: &mut egui::Ui| {
                     ui.set_max_width(320.0);
                     self.engine
                         .label(ui, &label.description, 14.0, text_color, Sense::hover());
-                });
+                };
+                let response = if has_target {
+                    response.on_hover_ui(guideline)
+                } else {
+                    response.on_disabled_hover_ui(guideline)
+                };
                 if response.clicked() {
                     self.commands.push(Command::Tag(label.name.clone()));
                 }
@@ -695,7 +813,10 @@ impl App {
             egui::Modal::new(egui::Id::unique("annotator-name")).show(ctx, |ui| {
                 ui.heading("Who is annotating?");
                 ui.label("Your name is saved with every span you make. It is asked once on this machine.");
-                let edit = ui.add(egui::TextEdit::singleline(name).hint_text("name"));
+                // Names may be Arabic: the cosmic-text input shapes them right to left.
+                let edit = text_input::TextInput::new("annotator-name")
+                    .hint("name")
+                    .show(ui, &mut self.engine, name);
                 edit.request_focus();
                 ui.horizontal(|ui| {
                     let ok = ui.add_enabled(!name.trim().is_empty(), egui::Button::new("OK"));
@@ -712,6 +833,18 @@ impl App {
                 self.commands.push(Command::SetAnnotator(name));
             } else if cancel {
                 self.name_prompt = None;
+            }
+        }
+        if let Some(view) = &self.history_view {
+            let mut open = true;
+            let title = self
+                .open
+                .as_ref()
+                .filter(|o| o.doc.id == view.doc)
+                .map_or_else(String::new, |o| o.doc.title.clone());
+            audit::audit_window(ctx, &mut self.engine, view, &title, &mut open);
+            if !open {
+                self.history_view = None;
             }
         }
         if !self.errors.is_empty() {
@@ -749,6 +882,7 @@ impl App {
                 | Command::RejectSpan
                 | Command::AcceptAgreed
                 | Command::SetReviewStatus(_)
+                | Command::Edit(_)
         );
         let result = self.try_run(command);
         if changes_list {
@@ -761,6 +895,15 @@ impl App {
                 error: true,
             });
             self.errors.push(text);
+        }
+        if let Some(view) = &self.history_view {
+            let doc = self.open.as_ref().map_or(view.doc, |o| o.doc.id);
+            match audit::AuditView::load(&self.store, doc) {
+                Ok(view) => self.history_view = Some(view),
+                Err(error) => self
+                    .errors
+                    .push(format!("{:#}", anyhow::Error::from(error))),
+            }
         }
     }
 
@@ -799,6 +942,18 @@ impl App {
                     }
                 }
             }
+            Command::Find => self.search.open_and_focus(),
+            Command::RevealRange(doc, range) => {
+                if self.current_document() != Some(doc) {
+                    self.open_document(doc)?;
+                }
+                if let Some(open) = &mut self.open {
+                    open.selection = None;
+                    open.selected_span = None;
+                    open.view.scroll_to(range);
+                    open.view.flash_range(range);
+                }
+            }
             Command::SetSelection(selection) => {
                 if let Some(open) = &mut self.open {
                     open.selection = selection;
@@ -819,6 +974,7 @@ impl App {
             Command::AskAnnotator => {
                 self.name_prompt = Some(self.annotator_name().unwrap_or_default().to_owned());
             }
+            Command::ImportDialog(command) => self.run_import_command(command)?,
             Command::SetAnnotator(name) => {
                 let id = self.store.annotator_id(&name)?;
                 self.annotator = Some((id, name.clone()));
@@ -847,6 +1003,39 @@ impl App {
                     self.shown_layers.remove(&layer);
                 }
                 self.reload_spans()?;
+            }
+            Command::Edit(change) => self.edit(change)?,
+            Command::ShowHistory => {
+                if let Some(open) = &self.open {
+                    self.history_view = Some(audit::AuditView::load(&self.store, open.doc.id)?);
+                }
+            }
+            Command::OpenSchemaDialog => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .add_filter("RON label schema", &["ron"])
+                    .set_title("Switch the project's label schema")
+                    .pick_file()
+                {
+                    self.run(Command::SwitchSchema(path));
+                }
+            }
+            Command::SwitchSchema(path) => {
+                let schema = crate::schema::Schema::load(&path)?;
+                let actor = self.annotator.as_ref().map(|(id, _)| *id);
+                let version =
+                    self.store
+                        .switch_schema(&schema, &path.display().to_string(), actor)?;
+                self.schema = self.store.current_schema()?;
+                if let Some(open) = &mut self.open {
+                    open.revision += 1;
+                }
+                self.status = Some(Status {
+                    text: format!(
+                        "label schema {} (project version {version})",
+                        self.schema.name
+                    ),
+                    error: false,
+                });
             }
             Command::NextUnfinished => self.open_next_unfinished()?,
             Command::MarkDoneAndNext => {
@@ -892,6 +1081,27 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// Apply a change from the side panel and record it for undo.
+    fn edit(&mut self, change: Change) -> anyhow::Result<()> {
+        let Some((annotator, _)) = self.annotator.clone() else {
+            self.name_prompt.get_or_insert_with(String::new);
+            anyhow::bail!("set your annotator name before editing");
+        };
+        let Some(open) = &mut self.open else {
+            return Ok(());
+        };
+        self.store.apply(&change, annotator)?;
+        self.histories
+            .entry(open.doc.id)
+            .or_default()
+            .record(change);
+        self.status = Some(Status {
+            text: "saved".into(),
+            error: false,
+        });
+        self.reload_spans()
     }
 
     fn tag(&mut self, label: &str) -> anyhow::Result<()> {
@@ -1021,10 +1231,11 @@ impl App {
             return Err(error.into());
         }
         open.selection = None;
-        open.selected_span = match change {
-            Change::Delete { .. } => None,
-            _ => Some(change.span()),
-        };
+        match change {
+            Change::Delete { .. } => open.selected_span = None,
+            Change::DocumentNote { .. } => {}
+            _ => open.selected_span = change.span(),
+        }
         self.status = Some(Status {
             text: if undo {
                 "undone".into()
@@ -1085,6 +1296,7 @@ impl App {
             selection: None,
             selected_span: None,
             view: ArticleView::default(),
+            note: self.store.document_note(id)?,
         });
         self.reload_spans()
     }
@@ -1111,6 +1323,7 @@ impl App {
                 })
                 .filter(|s| !rejected.contains(&s.id))
                 .collect();
+            open.note = self.store.document_note(open.doc.id)?;
             open.revision += 1;
             if let Some(id) = open.selected_span
                 && !open.spans.iter().any(|s| s.id == id)

@@ -201,26 +201,41 @@ impl GlyphPainter {
         origin: Pos2,
         color: Color32,
     ) {
+        let glyphs = lines
+            .iter()
+            .flat_map(|line| &layout.glyphs()[line.glyphs.clone()])
+            .map(|g| (g.key, g.px, g.py));
+        self.paint_glyphs(painter, glyphs, layout.params().scale, origin, color);
+    }
+
+    /// Paint glyphs given as (rasteriser key, pen x, pen y), the pen in
+    /// physical pixels at `scale` relative to `origin` (a point position,
+    /// snapped to the pixel grid like [`GlyphPainter::paint_lines`]).
+    pub fn paint_glyphs(
+        &mut self,
+        painter: &egui::Painter,
+        glyphs: impl IntoIterator<Item = (CacheKey, i32, i32)>,
+        scale: f32,
+        origin: Pos2,
+        color: Color32,
+    ) {
         let ctx = painter.ctx();
-        let scale = layout.params().scale;
         let ox = (origin.x * scale).round();
         let oy = (origin.y * scale).round();
         let texture_id = self.atlas.texture(ctx).id();
         let mut mesh = Mesh::with_texture(texture_id);
-        for line in lines {
-            for glyph in &layout.glyphs()[line.glyphs.clone()] {
-                let Some(entry) = self.atlas.entry(ctx, &mut self.fonts, glyph.key) else {
-                    continue;
-                };
-                let x = ox + (glyph.px + entry.left) as f32;
-                let y = oy + (glyph.py - entry.top) as f32;
-                let rect = Rect::from_min_size(
-                    Pos2::new(x / scale, y / scale),
-                    Vec2::new(entry.width as f32 / scale, entry.height as f32 / scale),
-                );
-                let tint = if entry.color { Color32::WHITE } else { color };
-                mesh.add_rect_with_uv(rect, entry.uv, tint);
-            }
+        for (key, px, py) in glyphs {
+            let Some(entry) = self.atlas.entry(ctx, &mut self.fonts, key) else {
+                continue;
+            };
+            let x = ox + (px + entry.left) as f32;
+            let y = oy + (py - entry.top) as f32;
+            let rect = Rect::from_min_size(
+                Pos2::new(x / scale, y / scale),
+                Vec2::new(entry.width as f32 / scale, entry.height as f32 / scale),
+            );
+            let tint = if entry.color { Color32::WHITE } else { color };
+            mesh.add_rect_with_uv(rect, entry.uv, tint);
         }
         painter.add(egui::Shape::mesh(mesh));
     }

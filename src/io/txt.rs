@@ -1,4 +1,4 @@
-//! Reading plain-text article files into [`NewDocument`]s for the store.
+//! Plain-text articles (`.txt`): one file is one document, without spans.
 //!
 //! This module turns the bytes of a `.txt` file into the exact text that will
 //! be stored, and nothing else: it must not guess encodings, reflow, trim or
@@ -156,11 +156,11 @@ pub fn bundled_samples() -> [(&'static str, &'static str); 2] {
     [
         (
             "idlib-ceasefire-ar.txt",
-            include_str!("../assets/samples/idlib-ceasefire-ar.txt"),
+            include_str!("../../assets/samples/idlib-ceasefire-ar.txt"),
         ),
         (
             "ud-arabic-pud-news.txt",
-            include_str!("../assets/samples/ud-arabic-pud-news.txt"),
+            include_str!("../../assets/samples/ud-arabic-pud-news.txt"),
         ),
     ]
 }
@@ -311,7 +311,7 @@ fn header_value(line: &str) -> Option<&str> {
 
 /// `line` if it fits in [`MAX_TITLE_CHARS`], else cut at the last word boundary
 /// that leaves room for `…` (or mid-word if the first word alone is too long).
-fn shorten_title(line: &str) -> String {
+pub(crate) fn shorten_title(line: &str) -> String {
     if line.chars().count() <= MAX_TITLE_CHARS {
         return line.to_owned();
     }

@@ -1,0 +1,179 @@
+//! The command line: `tawsim [PROJECT]` opens the app, `tawsim import` loads
+//! files into a project, `tawsim validate` checks a label schema.
+//!
+//! Arguments are parsed with clap derive; the work is done by [`crate::io`],
+//! [`crate::schema`] and [`crate::store`]. This module prints (the report to
+//! stdout, errors with their whole cause chain to stderr, a progress bar to
+//! stderr only when it is a terminal) and chooses the exit code: 0 success,
+//! 1 the work failed, 2 bad usage (clap's own errors exit 2 as well). It must
+//! not open a window or know about egui.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::io::{Format, ImportFailed, ImportOptions, LabelMap, Stage, import_paths};
+use crate::schema::Schema;
+use crate::store::Store;
+
+/// Exit code when the work failed.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code for bad usage (as clap uses).
+pub const EXIT_USAGE: u8 = 2;
+
+/// tawsim (توسيم): label Arabic news articles, right to left, with exact offsets.
+#[derive(Parser, Debug)]
+#[command(name = "tawsim", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
+#[command(after_help = "Examples:
+  tawsim                                   open the default project
+  tawsim war-2024.db                       open (or create) that project
+  tawsim import --db war-2024.db articles/ import every .txt file under articles/
+  tawsim validate my-schema.ron            check a label schema")]
+pub struct Cli {
+    /// Project database to open or create. Default: default.tawsim.db in the
+    /// platform's data directory, created on first start with the bundled
+    /// sample articles.
+    pub project: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import articles (.txt), JSON lines with spans (.jsonl) or CoNLL/BIO token
+    /// files into a project, all in one transaction: all or nothing.
+    #[command(after_help = "Examples:
+  tawsim import --db news.db articles/
+  tawsim import --db news.db --layer model-v2 predictions.jsonl
+  tawsim import --db news.db --format conll --map assets/maps/newsfane.ron \\
+      --sentences-per-doc 20 NewsFANE_Gold_2014_170K.txt")]
+    Import(ImportArgs),
+    /// Check a label schema file (RON); errors name the file, line and column.
+    #[command(after_help = "Example:
+  tawsim validate assets/schema.ron")]
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The project to import into (created if it does not exist).
+    #[arg(long, value_name = "PROJECT.db")]
+    pub db: PathBuf,
+    /// File format. Default: by extension (.txt; .jsonl; .conll/.bio/.iob/.iob2).
+    #[arg(long, value_parser = ["txt", "jsonl", "conll"])]
+    pub format: Option<String>,
+    /// Layer for the imported spans. Default: each file's name.
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+    /// Label map (RON) from the file's labels to the project's.
+    #[arg(long, value_name = "FILE.ron")]
+    pub map: Option<PathBuf>,
+    /// Keep labels that are neither in the schema nor mapped, instead of failing.
+    #[arg(long)]
+    pub keep_unknown: bool,
+    /// Import the good records and report the bad ones, instead of importing nothing.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// CoNLL: consecutive sentences per document, one sentence per line.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub sentences_per_doc: u32,
+    /// Who runs the import. Default: the USER (or USERNAME) environment variable.
+    #[arg(long, value_name = "NAME")]
+    pub annotator: Option<String>,
+    /// Files or folders (read recursively) to import.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The schema file to check.
+    #[arg(value_name = "SCHEMA.ron")]
+    pub schema: PathBuf,
+}
+
+/// Run a command and say how it went; returns the exit code.
+pub fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Import(args) => import(args),
+        Command::Validate(args) => validate(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tawsim: {error:#}");
+            let usage = error
+                .downcast_ref::<ImportFailed>()
+                .is_some_and(|e| matches!(e, ImportFailed::UnknownFormat { .. }));
+            ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILURE })
+        }
+    }
+}
+
+fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let map = args.map.as_deref().map(LabelMap::load).transpose()?;
+    let options = ImportOptions {
+        format: args.format.as_deref().and_then(Format::parse),
+        layer: args.layer,
+        map,
+        keep_unknown: args.keep_unknown,
+        skip_bad: args.skip_bad,
+        sentences_per_doc: args.sentences_per_doc as usize,
+    };
+    let annotator = args
+        .annotator
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "tawsim".to_owned());
+    let mut store = Store::open(&args.db)?;
+    let actor = store
+        .annotator_id(&annotator)
+        .with_context(|| format!("recording the annotator {annotator:?}"))?;
+    let bar = progress_bar();
+    let result = import_paths(&mut store, &args.paths, &options, actor, &mut |stage| {
+        let (message, done, total) = match stage {
+            Stage::Reading { done, total } => ("reading", done, total),
+            Stage::Writing { done, total } => ("writing", done, total),
+        };
+        bar.set_message(message);
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        true
+    });
+    bar.finish_and_clear();
+    let report = result.with_context(|| format!("importing into {}", args.db.display()))?;
+    println!("{report}");
+    Ok(())
+}
+
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{msg:8} [{bar:40}] {pos}/{len} ({per_sec})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn validate(args: ValidateArgs) -> anyhow::Result<()> {
+    let schema = Schema::load(&args.schema)?;
+    let names: Vec<&str> = schema.labels().iter().map(|l| l.name.as_str()).collect();
+    println!(
+        "{}: schema {:?} version {} is valid: {} labels ({})",
+        args.schema.display(),
+        schema.name,
+        schema.version,
+        names.len(),
+        names.join(", ")
+    );
+    Ok(())
+}

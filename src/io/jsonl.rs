@@ -1,0 +1,393 @@
+//! JSONL documents with spans: one JSON object per line.
+//!
+//! This module turns the bytes of a `.jsonl` file into [`ImportRecord`]s and
+//! located [`Problem`]s. It must not change a record's text in any way (every
+//! offset points into it exactly as given), map labels or touch the store.
+//!
+//! # Format
+//!
+//! One JSON object per line; blank lines are skipped, a byte-order mark at the
+//! start of the file and a CR before each LF are tolerated. Fields:
+//!
+//! | field | type | meaning |
+//! | --- | --- | --- |
+//! | `text` | string, required | the document, stored exactly as given |
+//! | `id` | string or number | kept in the document's `meta.id`; the title when there is no `title` |
+//! | `title` | string | display title (default: `id`, else the text's first line, cut to 80 characters) |
+//! | `meta` | object | kept in the document's `meta.meta` |
+//! | `label` | `[[start, end, "LABEL"], …]` | spans in doccano's form |
+//! | `spans` | `[{"start", "end", "label", "text"?, "score"?, "model"?, "attrs"?}, …]` | spans with their details |
+//!
+//! Offsets are Unicode code points (Python `str` indices) into `text`, start
+//! inclusive, end exclusive. A span's `text`, when given, must equal the text
+//! at its offsets. Other fields are ignored. Example (one line):
+//!
+//! ```json
+//! {"id": "a1", "text": "قصف على إدلب", "label": [[8, 12, "GPE"]],
+//!  "spans": [{"start": 0, "end": 3, "label": "EVENT", "text": "قصف", "score": 0.91, "model": "ner-v2"}]}
+//! ```
+//!
+//! A bad line is reported as `file:line: field: reason`, e.g.
+//! `news.jsonl:7: spans[2].end: expected a whole number ≥ 0, found -3`.
+
+use serde_json::{Map, Value, json};
+
+use super::txt::shorten_title;
+use crate::model::Attrs;
+use crate::store::NewDocument;
+use crate::store::import::{ImportRecord, ImportSpan, Problem};
+
+/// Records and problems of one file.
+#[derive(Debug, Default)]
+pub struct JsonlRead {
+    pub records: Vec<ImportRecord>,
+    pub problems: Vec<Problem>,
+    /// A byte-order mark was removed from the start.
+    pub had_bom: bool,
+}
+
+/// Read the bytes of a JSONL file named `file` (as shown in messages); spans
+/// go into `layer`.
+pub fn parse_jsonl(bytes: &[u8], file: &str, layer: &str) -> JsonlRead {
+    let mut out = JsonlRead::default();
+    let file_name = std::path::Path::new(file)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut body = bytes;
+    if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
+        out.had_bom = true;
+        body = rest;
+    }
+    for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
+        let line = index + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let problem = |reason: String| Problem {
+            file: file.to_owned(),
+            line: Some(line),
+            reason,
+        };
+        let src = match std::str::from_utf8(raw) {
+            Ok(src) => src,
+            Err(e) => {
+                out.problems.push(problem(format!(
+                    "not valid UTF-8 at byte {} of the line; save the file as UTF-8",
+                    e.valid_up_to()
+                )));
+                continue;
+            }
+        };
+        match parse_line(src, &file_name, line) {
+            Ok((doc, spans)) => out.records.push(ImportRecord {
+                doc: NewDocument {
+                    source: file.to_owned(),
+                    ..doc
+                },
+                spans,
+                layer: layer.to_owned(),
+                file: file.to_owned(),
+                line,
+            }),
+            Err(reason) => out.problems.push(problem(reason)),
+        }
+    }
+    out
+}
+
+fn parse_line(
+    src: &str,
+    file_name: &str,
+    line: usize,
+) -> Result<(NewDocument, Vec<ImportSpan>), String> {
+    let value: Value = serde_json::from_str(src).map_err(|e| {
+        format!(
+            "not valid JSON at column {}: {e}; each line must be one JSON object",
+            e.column()
+        )
+    })?;
+    let Value::Object(object) = value else {
+        return Err(format!(
+            "expected a JSON object, found {}; each line must be one object with a \"text\"",
+            kind(&value)
+        ));
+    };
+    let text = match object.get("text") {
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => return Err(format!("text: expected a string, found {}", kind(other))),
+        None => return Err("text: missing; every line needs a \"text\" string".into()),
+    };
+    let id = match object.get("id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(other) => {
+            return Err(format!(
+                "id: expected a string or a number, found {}",
+                kind(other)
+            ));
+        }
+    };
+    let title = match object.get("title") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(shorten_title(s.trim())),
+        Some(Value::String(_)) => None,
+        Some(other) => return Err(format!("title: expected a string, found {}", kind(other))),
+    };
+    let meta = match object.get("meta") {
+        None | Some(Value::Null) => Value::Null,
+        Some(Value::Object(m)) => Value::Object(m.clone()),
+        Some(other) => return Err(format!("meta: expected an object, found {}", kind(other))),
+    };
+    let mut spans = Vec::new();
+    match object.get("label") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                spans.push(doccano_span(item, i)?);
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "label: expected a list of [start, end, \"LABEL\"], found {}",
+                kind(other)
+            ));
+        }
+    }
+    match object.get("spans") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                spans.push(object_span(item, i)?);
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "spans: expected a list of span objects, found {}",
+                kind(other)
+            ));
+        }
+    }
+    let title = title
+        .or_else(|| id.clone())
+        .unwrap_or_else(|| shorten_title(text.lines().next().unwrap_or_default().trim()));
+    let mut doc_meta = Map::new();
+    doc_meta.insert("file_name".into(), json!(file_name));
+    doc_meta.insert("line".into(), json!(line));
+    if let Some(id) = id {
+        doc_meta.insert("id".into(), json!(id));
+    }
+    if !meta.is_null() {
+        doc_meta.insert("meta".into(), meta);
+    }
+    Ok((
+        NewDocument {
+            title,
+            text,
+            source: String::new(),
+            meta: Value::Object(doc_meta),
+        },
+        spans,
+    ))
+}
+
+fn doccano_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
+    let field = format!("label[{i}]");
+    let Value::Array(parts) = item else {
+        return Err(format!(
+            "{field}: expected [start, end, \"LABEL\"], found {}",
+            kind(item)
+        ));
+    };
+    if parts.len() != 3 {
+        return Err(format!(
+            "{field}: expected [start, end, \"LABEL\"], found a list of {}",
+            parts.len()
+        ));
+    }
+    let start = offset(&parts[0], &format!("{field}[0]"))?;
+    let end = offset(&parts[1], &format!("{field}[1]"))?;
+    let label = match &parts[2] {
+        Value::String(s) => s.clone(),
+        other => {
+            return Err(format!(
+                "{field}[2]: expected the label as a string, found {}",
+                kind(other)
+            ));
+        }
+    };
+    Ok(ImportSpan {
+        start,
+        end,
+        label,
+        text: None,
+        score: None,
+        model: None,
+        attrs: Attrs::new(),
+        field,
+    })
+}
+
+fn object_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
+    let field = format!("spans[{i}]");
+    let Value::Object(span) = item else {
+        return Err(format!(
+            "{field}: expected an object with start, end and label, found {}",
+            kind(item)
+        ));
+    };
+    let get = |name: &str| span.get(name).filter(|v| !v.is_null());
+    let required = |name: &str| {
+        get(name)
+            .ok_or_else(|| format!("{field}.{name}: missing; a span needs start, end and label"))
+    };
+    let start = offset(required("start")?, &format!("{field}.start"))?;
+    let end = offset(required("end")?, &format!("{field}.end"))?;
+    let label = match required("label")? {
+        Value::String(s) => s.clone(),
+        other => {
+            return Err(format!(
+                "{field}.label: expected a string, found {}",
+                kind(other)
+            ));
+        }
+    };
+    let text = match get("text") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err(format!(
+                "{field}.text: expected a string, found {}",
+                kind(other)
+            ));
+        }
+    };
+    let score = match get("score") {
+        None => None,
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(other) => {
+            return Err(format!(
+                "{field}.score: expected a number, found {}",
+                kind(other)
+            ));
+        }
+    };
+    let model = match get("model") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            return Err(format!(
+                "{field}.model: expected a string, found {}",
+                kind(other)
+            ));
+        }
+    };
+    let attrs = match get("attrs") {
+        None => Attrs::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(other) => {
+            return Err(format!(
+                "{field}.attrs: expected an object, found {}",
+                kind(other)
+            ));
+        }
+    };
+    Ok(ImportSpan {
+        start,
+        end,
+        label,
+        text,
+        score,
+        model,
+        attrs,
+        field,
+    })
+}
+
+fn offset(value: &Value, field: &str) -> Result<usize, String> {
+    value
+        .as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("{field}: expected a whole number ≥ 0, found {value}"))
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_span_forms_are_read_with_their_fields() {
+        let src = "\u{feff}{\"id\": 7, \"text\": \"قصف على إدلب\", \"label\": [[8, 12, \"GPE\"]], \"spans\": [{\"start\": 0, \"end\": 3, \"label\": \"EVENT\", \"text\": \"قصف\", \"score\": 0.5, \"model\": \"m\", \"attrs\": {\"k\": 1}}]}\r\n\r\n";
+        let read = parse_jsonl(src.as_bytes(), "dir/a.jsonl", "L");
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        assert!(read.had_bom);
+        let [record] = read.records.as_slice() else {
+            panic!("one record")
+        };
+        assert_eq!(record.doc.text, "قصف على إدلب");
+        assert_eq!(record.doc.title, "7");
+        assert_eq!(record.doc.meta["id"], "7");
+        assert_eq!(record.doc.meta["file_name"], "a.jsonl");
+        assert_eq!(record.line, 1);
+        assert_eq!(record.spans[0].label, "GPE");
+        assert_eq!((record.spans[0].start, record.spans[0].end), (8, 12));
+        assert_eq!(record.spans[1].score, Some(0.5));
+        assert_eq!(record.spans[1].model.as_deref(), Some("m"));
+        assert_eq!(record.spans[1].attrs["k"], 1);
+        assert_eq!(record.spans[1].field, "spans[0]");
+    }
+
+    #[test]
+    fn each_bad_line_names_its_line_and_field() {
+        let src = [
+            r#"{"text": "إدلب", "spans": [{"start": 0, "end": 4, "label": "PLACE"}, {"start": 0, "end": -3, "label": "PLACE"}]}"#,
+            r#"{"title": "بلا نص"}"#,
+            r#"{"text": "حماة", "label": [[0, 4]]}"#,
+            r#"{"text": "حماة""#,
+            r#"["حماة"]"#,
+            r#"{"text": "حماة", "spans": [{"start": 0, "label": "PLACE"}]}"#,
+        ]
+        .join("\n");
+        let read = parse_jsonl(src.as_bytes(), "bad.jsonl", "L");
+        assert!(read.records.is_empty());
+        let messages: Vec<String> = read.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages[0],
+            "bad.jsonl:1: spans[1].end: expected a whole number ≥ 0, found -3"
+        );
+        assert_eq!(
+            messages[1],
+            "bad.jsonl:2: text: missing; every line needs a \"text\" string"
+        );
+        assert_eq!(
+            messages[2],
+            "bad.jsonl:3: label[0]: expected [start, end, \"LABEL\"], found a list of 2"
+        );
+        assert!(
+            messages[3].starts_with("bad.jsonl:4: not valid JSON at column"),
+            "{}",
+            messages[3]
+        );
+        assert_eq!(
+            messages[4],
+            "bad.jsonl:5: expected a JSON object, found a list; each line must be one object with a \"text\""
+        );
+        assert_eq!(
+            messages[5],
+            "bad.jsonl:6: spans[0].end: missing; a span needs start, end and label"
+        );
+    }
+}

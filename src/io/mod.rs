@@ -1,0 +1,30 @@
+//! Reading article files and annotated corpora into documents and spans.
+//!
+//! Readers turn files into [`ImportRecord`]s (a document and its spans) and
+//! located [`Problem`]s (`file:line: reason`): [`txt`] for plain articles,
+//! [`jsonl`] for JSON lines with spans, [`conll`] for CoNLL/BIO/IOB2 token
+//! files. [`labelmap`] maps foreign labels onto the project's, and
+//! [`import_paths`] runs a whole import: read, map, check, then write it in one
+//! transaction through [`crate::store::Store::import_records`]. This module must
+//! not guess encodings or "clean" texts whose offsets are given (only the CoNLL
+//! reader builds its text, from tokens), and knows nothing about egui.
+//!
+//! Each format is specified in its submodule's documentation. Offsets are
+//! always Unicode code points (Python `str` indices), start inclusive, end
+//! exclusive.
+
+pub mod conll;
+pub mod jsonl;
+pub mod labelmap;
+mod pipeline;
+pub mod txt;
+
+pub use crate::store::import::{ImportRecord, ImportReport, ImportSpan, Problem};
+pub use labelmap::{LabelMap, LabelMapError};
+pub use pipeline::{
+    Format, ImportFailed, ImportOptions, Inputs, Stage, import_paths, project_schema, read_inputs,
+};
+pub use txt::{
+    ImportError, MAX_TITLE_CHARS, TxtImport, TxtReport, bundled_samples, import_bundled_samples,
+    import_txt_files, parse_txt, read_txt,
+};

@@ -1,0 +1,384 @@
+//! Full-text search over document titles and texts, Arabic-aware.
+//!
+//! The index is the FTS5 table `search_index(title, body)` (see
+//! `MIGRATION_2`): contentless (`content=''`, so the project does not hold the
+//! texts twice), trigram tokenizer (substring search: Arabic glues
+//! prepositions and pronouns onto words, so «ادلب» must find «وبإدلب»), rowid =
+//! document id. It holds the titles and texts after
+//! [`crate::text::normalize::normalize_text`] (diacritics and tatweel removed,
+//! alef/ya/ta marbuta and digits folded). It is written inside the private
+//! `insert_document`, in the same transaction as the document, so every way
+//! of adding a document indexes it; [`ensure_index`] fills in what is missing
+//! when a project is opened (a project migrated from schema 1).
+//!
+//! A query is normalised the same way and searched as one FTS5 phrase (the
+//! user's text is quoted, so `"`, `*`, `AND`, `NEAR(` are plain characters).
+//! Matching documents come ranked by `bm25` with titles weighted over texts.
+//! For each, the stored title and text are normalised again with their offset
+//! map ([`crate::text::normalize::normalize`]) to find the hits and map them
+//! back to stored code points, so a hit's range slices the stored text
+//! exactly. The trigram tokenizer cannot look up fewer than three characters:
+//! a query that normalises to one or two characters returns no hits and
+//! [`SearchResults::too_short`] (the search box asks for three letters).
+//!
+//! This module does not change documents and knows nothing of egui.
+
+use std::ops::Range;
+
+use rusqlite::{Connection, params};
+
+use super::{During, StoreError, to_i64};
+use crate::model::{CharRange, DocId};
+use crate::store::Store;
+use crate::text::normalize::{normalize, normalize_text};
+
+/// The fewest normalised characters the index can look up.
+pub const MIN_QUERY_CHARS: usize = 3;
+/// At most this many hits are reported per document.
+pub const MAX_HITS_PER_DOCUMENT: usize = 3;
+/// Characters of context shown on each side of a hit in a text.
+const CONTEXT_CHARS: usize = 40;
+/// Title weight against the text in the `bm25` rank.
+const TITLE_WEIGHT: f64 = 4.0;
+
+/// Where a hit was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchField {
+    Title,
+    Text,
+}
+
+/// One occurrence of the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    pub doc: DocId,
+    /// The document's title, as stored.
+    pub title: String,
+    pub field: SearchField,
+    /// The hit in the title or text, in stored code points.
+    pub range: CharRange,
+    /// A stretch of the field around the hit, on one line, with `…` where it
+    /// was cut.
+    pub context: String,
+    /// The hit inside `context`, in code points of `context`.
+    pub context_range: CharRange,
+}
+
+/// The answer to [`Store::search`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchResults {
+    /// The query after normalisation, as it was looked up.
+    pub normalized_query: String,
+    /// Hits, best document first; within a document titles first, then text order.
+    pub hits: Vec<SearchHit>,
+    /// The query has fewer than [`MIN_QUERY_CHARS`] characters after
+    /// normalisation, so nothing was looked up.
+    pub too_short: bool,
+    /// More hits exist than `limit` allowed.
+    pub truncated: bool,
+}
+
+impl Store {
+    /// Search titles and texts for `query` (Arabic-aware, see the module
+    /// documentation), returning at most `limit` hits, at most
+    /// [`MAX_HITS_PER_DOCUMENT`] per document.
+    pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults, StoreError> {
+        let needle = normalize_text(query).replace('\0', "");
+        let needle = needle.trim();
+        let mut results = SearchResults {
+            normalized_query: needle.to_owned(),
+            ..SearchResults::default()
+        };
+        if needle.chars().count() < MIN_QUERY_CHARS {
+            results.too_short = needle.chars().count() > 0;
+            return Ok(results);
+        }
+        if limit == 0 {
+            return Ok(results);
+        }
+        let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT d.id, d.title, d.text
+                 FROM (SELECT rowid AS id, rank FROM search_index
+                       WHERE search_index MATCH ?1 AND rank MATCH ?2
+                       ORDER BY rank LIMIT ?3) AS m
+                 JOIN documents d ON d.id = m.id
+                 ORDER BY m.rank",
+            )
+            .during("search the documents")?;
+        let rank = format!("bm25({TITLE_WEIGHT}, 1.0)");
+        // One document more than needed tells whether the list is cut.
+        let rows = stmt
+            .query_map(params![phrase, rank, to_i64(limit) + 1], |row| {
+                Ok((
+                    row.get::<_, DocId>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .during("search the documents")?;
+        for row in rows {
+            let (doc, title, text) = row.during("search the documents")?;
+            let mut found = Vec::new();
+            for (field, stored) in [(SearchField::Title, &title), (SearchField::Text, &text)] {
+                for range in find_all(stored, needle, MAX_HITS_PER_DOCUMENT + 1) {
+                    found.push((field, range, stored));
+                }
+            }
+            if found.len() > MAX_HITS_PER_DOCUMENT {
+                results.truncated = true;
+                found.truncate(MAX_HITS_PER_DOCUMENT);
+            }
+            for (field, range, stored) in found {
+                if results.hits.len() == limit {
+                    results.truncated = true;
+                    return Ok(results);
+                }
+                let Ok(char_range) = CharRange::new(range.start, range.end) else {
+                    continue;
+                };
+                let (context, context_range) = context_of(stored, range, field);
+                let Ok(context_range) = CharRange::new(context_range.start, context_range.end)
+                else {
+                    continue;
+                };
+                results.hits.push(SearchHit {
+                    doc,
+                    title: title.clone(),
+                    field,
+                    range: char_range,
+                    context,
+                    context_range,
+                });
+            }
+        }
+        Ok(results)
+    }
+
+    /// Number of documents in the search index (for checks and tests).
+    pub fn indexed_documents(&self) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM search_index_docsize", [], |r| {
+                r.get(0)
+            })
+            .during("count indexed documents")?;
+        super::to_usize(n, "search_index_docsize")
+    }
+}
+
+/// Stored code-point ranges of the first `max` non-overlapping occurrences
+/// of the normalised `needle` in `stored`.
+fn find_all(stored: &str, needle: &str, max: usize) -> Vec<Range<usize>> {
+    let norm = normalize(stored);
+    let needle_chars = needle.chars().count();
+    let mut out = Vec::new();
+    let mut from = 0;
+    // Byte offsets in the normalised text, turned into its char offsets.
+    let mut char_of_byte = 0;
+    let mut byte_seen = 0;
+    while out.len() < max {
+        let Some(at) = norm.text[from..].find(needle).map(|b| b + from) else {
+            break;
+        };
+        char_of_byte += norm.text[byte_seen..at].chars().count();
+        byte_seen = at;
+        out.push(norm.original_range(char_of_byte..char_of_byte + needle_chars));
+        from = at + needle.len();
+    }
+    out
+}
+
+/// A stretch of `stored` around `hit`, on the hit's line, cut at spaces with
+/// `…` where it was cut, and where the hit lies inside it.
+fn context_of(stored: &str, hit: Range<usize>, field: SearchField) -> (String, Range<usize>) {
+    let chars: Vec<char> = stored.chars().collect();
+    let is_break = |c: char| c == '\n' || c == '\u{2029}' || c == '\r';
+    let line_start = chars[..hit.start]
+        .iter()
+        .rposition(|&c| is_break(c))
+        .map_or(0, |p| p + 1);
+    let line_end = chars[hit.end..]
+        .iter()
+        .position(|&c| is_break(c))
+        .map_or(chars.len(), |p| hit.end + p);
+    let reach = match field {
+        SearchField::Title => usize::MAX / 4,
+        SearchField::Text => CONTEXT_CHARS,
+    };
+    let mut start = hit.start.saturating_sub(reach).max(line_start);
+    let mut end = hit.end.saturating_add(reach).min(line_end);
+    // Cut at a space, so no word is shown in half.
+    if start > line_start
+        && let Some(p) = chars[start..hit.start]
+            .iter()
+            .position(|c| c.is_whitespace())
+    {
+        start += p + 1;
+    }
+    if end < line_end
+        && let Some(p) = chars[hit.end..end].iter().rposition(|c| c.is_whitespace())
+    {
+        end = hit.end + p;
+    }
+    let mut context = String::new();
+    let mut offset = 0;
+    if start > line_start {
+        context.push('…');
+        offset = 1;
+    }
+    context.extend(&chars[start..end]);
+    if end < line_end {
+        context.push('…');
+    }
+    let local = offset + hit.start - start..offset + hit.end - start;
+    (context, local)
+}
+
+/// Add document `id` to the search index, inside the caller's transaction.
+pub(super) fn index_document(
+    conn: &Connection,
+    id: DocId,
+    title: &str,
+    text: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO search_index (rowid, title, body) VALUES (?1, ?2, ?3)")
+        .and_then(|mut stmt| stmt.execute(params![id, normalize_text(title), normalize_text(text)]))
+        .during("index a document for search")?;
+    Ok(())
+}
+
+/// Index the documents the search index lacks (a project from before search,
+/// or one written by another program), in one transaction. When the index is
+/// complete this costs two counts.
+pub(super) fn ensure_index(conn: &mut Connection) -> Result<usize, StoreError> {
+    let complete: bool = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM documents) = (SELECT count(*) FROM search_index_docsize)",
+            [],
+            |r| r.get(0),
+        )
+        .during("check the search index")?;
+    if complete {
+        return Ok(0);
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .during("build the search index")?;
+    let mut added = 0;
+    {
+        let mut stmt = tx
+            .prepare(
+                "SELECT id, title, text FROM documents
+                 WHERE id NOT IN (SELECT id FROM search_index_docsize) ORDER BY id",
+            )
+            .during("build the search index")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, DocId>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .during("build the search index")?;
+        for row in rows {
+            let (id, title, text) = row.during("build the search index")?;
+            index_document(&tx, id, &title, &text)?;
+            added += 1;
+        }
+    }
+    tx.commit().during("save the search index")?;
+    Ok(added)
+}
+
+/// Whether document `id` is in the index.
+#[cfg(test)]
+fn is_indexed(conn: &Connection, id: DocId) -> bool {
+    use rusqlite::OptionalExtension as _;
+    conn.query_row(
+        "SELECT 1 FROM search_index_docsize WHERE id = ?1",
+        [id],
+        |_| Ok(()),
+    )
+    .optional()
+    .ok()
+    .flatten()
+    .is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewDocument;
+
+    #[test]
+    fn context_is_cut_at_spaces_and_stays_on_the_hit_line() {
+        let text = "سطر أول\nقصفت طائرات حربية روسية الخميس مدينة معرة النعمان وقرية بينين بريف إدلب وقريتي عنجارة وكفرناها بريف حلب الغربي\nسطر أخير";
+        let chars: Vec<char> = text.chars().collect();
+        let start = text.find("بينين").unwrap();
+        let start = text[..start].chars().count();
+        let hit = start..start + 5;
+        let (context, local) = context_of(text, hit.clone(), SearchField::Text);
+        assert!(!context.contains('\n'), "{context}");
+        let ctx: Vec<char> = context.chars().collect();
+        let shown: String = ctx[local].iter().collect();
+        assert_eq!(shown, chars[hit].iter().collect::<String>());
+        assert!(
+            context.starts_with('…') && context.ends_with('…'),
+            "{context}"
+        );
+        assert!(context.contains(" بريف إدلب "), "{context}");
+    }
+
+    #[test]
+    fn find_all_maps_hits_over_diacritics() {
+        let text = "في إِدْلِبَ وفي ادلب";
+        let hits = find_all(text, "ادلب", 5);
+        let chars: Vec<char> = text.chars().collect();
+        let slices: Vec<String> = hits
+            .iter()
+            .map(|r| chars[r.clone()].iter().collect())
+            .collect();
+        assert_eq!(slices, vec!["إِدْلِبَ", "ادلب"]);
+    }
+
+    #[test]
+    fn a_document_missing_from_the_index_is_indexed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.tawsim");
+        {
+            let mut store = Store::open(&path).unwrap();
+            store
+                .import_document(
+                    &NewDocument {
+                        title: "قصف على إدلب".into(),
+                        text: "قصفت طائرات روسية مدينة إدلب".into(),
+                        source: "t".into(),
+                        meta: serde_json::json!({}),
+                    },
+                    None,
+                )
+                .unwrap();
+            assert!(is_indexed(&store.conn, 1));
+        }
+        // Another program adds a document behind the store's back.
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute(
+                "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+                 VALUES ('حلب', 'غارات على ريف حلب الغربي', printf('%064d', 7), 's', '{}', 'rtl', 24, '2025-01-01T00:00:00.000Z')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert!(is_indexed(&store.conn, 2));
+        assert_eq!(store.indexed_documents().unwrap(), 2);
+        let hits = store.search("الغربى", 10).unwrap().hits;
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].doc, 2);
+    }
+}

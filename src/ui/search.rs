@@ -1,0 +1,233 @@
+//! The search window: a box that shows Arabic as it is typed, and the hits,
+//! each with its document title and the hit in context, highlighted.
+//!
+//! The query runs when the text changes (one indexed query, under 100 ms on
+//! 100,000 documents, see `benches/search.rs`), so results follow typing
+//! without a timer. Clicking a hit, or Enter in the box for the first hit,
+//! pushes [`Command::RevealRange`] (or [`Command::OpenDocument`] for a title
+//! hit); the panel never changes the store or the open document itself.
+
+use std::sync::Arc;
+
+use egui::{Color32, CornerRadius, Id, Key, Pos2, RichText, Sense, Vec2};
+
+use crate::layout::{ArticleLayout, LayoutParams};
+use crate::model::Direction;
+use crate::store::{SearchField, SearchResults, Store, search::MIN_QUERY_CHARS};
+use crate::text::OffsetIndex;
+use crate::ui::Command;
+use crate::ui::text_engine::TextEngine;
+use crate::ui::text_input::TextInput;
+
+/// Most hits listed.
+pub const RESULT_LIMIT: usize = 50;
+/// Font size of titles and contexts, in points.
+const FONT_SIZE: f32 = 16.0;
+const INPUT_ID: &str = "search-query";
+
+/// The search window's state between frames.
+#[derive(Default)]
+pub struct SearchPanel {
+    open: bool,
+    focus: bool,
+    query: String,
+    /// The query the results belong to.
+    searched: String,
+    results: SearchResults,
+    error: Option<String>,
+    /// Shaped contexts of the current results, keyed by hit and width.
+    layouts: Vec<Option<(u32, ArticleLayout)>>,
+    /// The search box's widget id, once shown.
+    input_id: Option<Id>,
+}
+
+impl SearchPanel {
+    /// Show the window and put the caret in the search box.
+    pub fn open_and_focus(&mut self) {
+        self.open = true;
+        self.focus = true;
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// The current results (for tests).
+    pub fn results(&self) -> &SearchResults {
+        &self.results
+    }
+
+    /// The widget id of the search box, once it was shown (for tests).
+    pub fn input_id(&self) -> Option<Id> {
+        self.input_id
+    }
+
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        store: &Store,
+        engine: &mut TextEngine,
+        commands: &mut Vec<Command>,
+    ) {
+        if !self.open {
+            return;
+        }
+        let mut open = self.open;
+        egui::Window::new("Search")
+            .id(Id::unique("search-window"))
+            .open(&mut open)
+            .default_width(420.0)
+            .default_pos(Pos2::new(260.0, 60.0))
+            .show(ctx, |ui| self.contents(ui, store, engine, commands));
+        self.open = open;
+    }
+
+    fn contents(
+        &mut self,
+        ui: &mut egui::Ui,
+        store: &Store,
+        engine: &mut TextEngine,
+        commands: &mut Vec<Command>,
+    ) {
+        let input = TextInput::new(INPUT_ID)
+            .hint("ابحث في العناوين والنصوص…")
+            .font_size(18.0);
+        let id = input.id(ui);
+        self.input_id = Some(id);
+        // A window's first frame only measures it; ask until the box has focus.
+        if self.focus {
+            ui.memory_mut(|m| m.request_focus(id));
+        }
+        let response = input.show(ui, engine, &mut self.query);
+        if response.has_focus() {
+            self.focus = false;
+        }
+        if self.query != self.searched {
+            self.run(store);
+        }
+        let submit = response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+        if submit && let Some(first) = self.results.hits.first() {
+            commands.push(reveal(first.doc, first.field, first.range));
+        }
+
+        if let Some(error) = &self.error {
+            ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+        } else if self.results.too_short {
+            ui.label(format!(
+                "Type at least {MIN_QUERY_CHARS} letters (diacritics do not count)."
+            ));
+        } else if !self.results.normalized_query.is_empty() {
+            let more = if self.results.truncated { "+" } else { "" };
+            ui.label(format!("{}{more} hits", self.results.hits.len()));
+        }
+        ui.separator();
+        self.hits(ui, engine, commands);
+    }
+
+    fn run(&mut self, store: &Store) {
+        self.searched = self.query.clone();
+        self.layouts.clear();
+        match store.search(&self.query, RESULT_LIMIT) {
+            Ok(results) => {
+                self.results = results;
+                self.error = None;
+            }
+            Err(error) => {
+                self.results = SearchResults::default();
+                self.error = Some(format!("{:#}", anyhow::Error::from(error)));
+            }
+        }
+        self.layouts.resize_with(self.results.hits.len(), || None);
+    }
+
+    fn hits(&mut self, ui: &mut egui::Ui, engine: &mut TextEngine, commands: &mut Vec<Command>) {
+        let strong = ui.visuals().strong_text_color();
+        let color = ui.visuals().text_color();
+        let highlight = Color32::from_rgb(0xF5, 0xC2, 0x42).gamma_multiply(0.6);
+        let scale = ui.ctx().pixels_per_point();
+        egui::ScrollArea::vertical()
+            .id_salt("search-hits")
+            .max_height(480.0)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                let width = (ui.available_width() - 8.0).max(40.0).round();
+                for (i, hit) in self.results.hits.iter().enumerate() {
+                    let row = ui.scope(|ui| {
+                        ui.set_max_width(width);
+                        engine.label(ui, &hit.title, FONT_SIZE - 2.0, strong, Sense::hover());
+                        let slot = &mut self.layouts[i];
+                        if slot.as_ref().is_none_or(|(w, _)| *w != width.to_bits()) {
+                            let text: Arc<str> = Arc::from(hit.context.as_str());
+                            let index = Arc::new(OffsetIndex::new(&text));
+                            let params = LayoutParams {
+                                width,
+                                font_size: FONT_SIZE,
+                                line_height: 1.45,
+                                scale,
+                                direction: Direction::Auto,
+                            };
+                            *slot = Some((
+                                width.to_bits(),
+                                ArticleLayout::new(engine.fonts(), text, index, params),
+                            ));
+                        }
+                        let Some((_, layout)) = slot.as_ref() else {
+                            return;
+                        };
+                        let (rect, _) = ui
+                            .allocate_exact_size(Vec2::new(width, layout.height()), Sense::hover());
+                        if ui.is_rect_visible(rect) {
+                            let painter = ui.painter_at(rect);
+                            for b in layout.range_boxes(hit.context_range.as_range()) {
+                                painter.rect_filled(
+                                    egui::Rect::from_min_max(
+                                        rect.min + Vec2::new(b.x0, b.y0 + 2.0),
+                                        rect.min + Vec2::new(b.x1, b.y1 - 2.0),
+                                    ),
+                                    CornerRadius::same(3),
+                                    highlight,
+                                );
+                            }
+                            engine.glyphs.paint_lines(
+                                &painter,
+                                layout,
+                                layout.lines(),
+                                rect.min,
+                                color,
+                            );
+                        }
+                    });
+                    let response = ui.interact(
+                        row.response.rect,
+                        ui.scope_id().with(("search-hit", i)),
+                        Sense::click(),
+                    );
+                    let label = format!("{} — {}", hit.title, hit.context);
+                    response.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
+                    });
+                    if response.hovered() {
+                        ui.painter().rect_stroke(
+                            row.response.rect.expand(2.0),
+                            4,
+                            ui.visuals().widgets.hovered.bg_stroke,
+                            egui::StrokeKind::Outside,
+                        );
+                    }
+                    if response.clicked() {
+                        commands.push(reveal(hit.doc, hit.field, hit.range));
+                    }
+                    ui.separator();
+                }
+            });
+    }
+}
+
+/// The command that opens a hit: the text hit scrolled to and flashed, or the
+/// document of a title hit.
+fn reveal(doc: crate::model::DocId, field: SearchField, range: crate::model::CharRange) -> Command {
+    match field {
+        SearchField::Text => Command::RevealRange(doc, range),
+        SearchField::Title => Command::OpenDocument(doc),
+    }
+}

@@ -1,0 +1,163 @@
+//! File ▸ Import… in the real app, headless: the dialog's choices reach the
+//! importer, the import runs on its own thread and connection, and the report
+//! (or the refusal) is shown, with the document list refreshed.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use tawsim::schema::Schema;
+use tawsim::settings::Settings;
+use tawsim::store::Store;
+use tawsim::ui::import::{ImportCommand, ImportUi};
+use tawsim::ui::{App, Command};
+
+const ARTICLE: &str = include_str!("../assets/samples/idlib-ceasefire-ar.txt");
+
+/// A project file holding the sample article.
+fn project(dir: &tempfile::TempDir) -> Store {
+    let mut store = Store::open(&dir.path().join("p.db")).unwrap();
+    let parsed = tawsim::io::parse_txt(ARTICLE.as_bytes(), "idlib-ceasefire-ar.txt").unwrap();
+    store.import_document(&parsed.doc, None).unwrap();
+    store
+}
+
+fn harness(store: Store) -> Harness<'static, App> {
+    let settings = Settings {
+        annotator: Some("tester".into()),
+        ..Settings::default()
+    };
+    let app = App::new(store, Schema::default_schema(), settings, None);
+    let mut harness = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 860.0))
+        .with_step_dt(1.0 / 60.0)
+        .with_max_steps(400)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    harness.run();
+    harness
+}
+
+/// Step frames until the background import has reported.
+fn wait_for_report(harness: &mut Harness<'static, App>) {
+    for _ in 0..1000 {
+        harness.step();
+        if matches!(harness.state().import_state(), ImportUi::Done(_)) {
+            harness.run();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the import did not finish");
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, contents: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn the_dialog_imports_into_the_named_layer_and_shows_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(&dir);
+    let mut harness = harness(store);
+
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label("Import…").click();
+    harness.run();
+    assert!(matches!(
+        harness.state().import_state(),
+        ImportUi::Dialog(_)
+    ));
+    harness.get_by_label("No files chosen");
+
+    let file = write(
+        &dir,
+        "model.jsonl",
+        "{\"text\": \"قصف على إدلب\", \"label\": [[8, 12, \"PLACE\"]]}\n{\"text\": \"حلب\", \"label\": [[0, 9, \"PLACE\"]]}\n",
+    );
+    // What the file dialog would hand back.
+    harness
+        .state_mut()
+        .run(Command::ImportDialog(ImportCommand::Open(vec![
+            file.clone(),
+        ])));
+    harness.run();
+    // The layer box of the dialog (the document note box is another input).
+    let layer_box = |h: &egui_kittest::Harness<'_, tawsim::ui::App>| {
+        h.get_by_role_and_label(egui::Role::TextInput, "Layer")
+            .rect()
+            .center()
+    };
+    let at = layer_box(&harness);
+    harness.hover_at(at);
+    harness.run();
+    harness.drag_at(at);
+    harness.run();
+    harness.event(egui::Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.run();
+    harness.event(egui::Event::Text("second-annotator".into()));
+    harness.run();
+    harness
+        .get_by_label("Skip bad records (otherwise one bad record imports nothing)")
+        .click();
+    harness.run();
+    harness.get_by_label("Import").click();
+    wait_for_report(&mut harness);
+
+    harness.get_by_label("Import finished");
+    harness.get_by_label("documents: 1 added, 0 already in the project");
+    harness.get_by_label_contains(&format!(
+        "refused {}:2: label[0]: end 9 is past the end of the text (3 characters)",
+        file.display()
+    ));
+    let app = harness.state();
+    let docs = app.store().documents().unwrap();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[1].span_count, 1);
+    let layers = app.store().layers().unwrap();
+    assert!(
+        layers.iter().any(|l| l.name == "second-annotator"),
+        "{layers:?}"
+    );
+    assert_eq!(app.store().spans(docs[1].id).unwrap()[0].text, "إدلب");
+    // The document list shows the new document.
+    harness.get_by_label("قصف على إدلب");
+
+    harness.get_by_label("OK").click();
+    harness.run();
+    assert!(matches!(harness.state().import_state(), ImportUi::Closed));
+}
+
+#[test]
+fn a_refused_import_says_so_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(&dir);
+    let mut harness = harness(store);
+    let file = write(
+        &dir,
+        "foreign.jsonl",
+        "{\"text\": \"حلب\", \"label\": [[0, 3, \"GPE\"]]}\n",
+    );
+    harness
+        .state_mut()
+        .run(Command::ImportDialog(ImportCommand::Open(vec![file])));
+    harness.run();
+    harness.get_by_label("Import").click();
+    wait_for_report(&mut harness);
+    harness.get_by_label("Import failed: nothing was written");
+    harness.get_by_label_contains("nor in the label map: GPE (1)");
+    assert_eq!(harness.state().store().documents().unwrap().len(), 1);
+    let layers = harness.state().store().layers().unwrap();
+    assert!(
+        layers.iter().all(|l| l.name != "foreign.jsonl"),
+        "{layers:?}"
+    );
+}

@@ -1,0 +1,208 @@
+//! Arabic-aware search over a small real project: spelling variants find the
+//! same hit, every hit's range slices the stored text, and no user input makes
+//! the query fail.
+
+use tawsim::model::CharRange;
+use tawsim::store::{NewDocument, SearchField, SearchHit, Store};
+use tawsim::text::normalize::normalize_text;
+
+const ARTICLE: &str = include_str!("../assets/samples/idlib-ceasefire-ar.txt");
+const SENTENCES: &str = include_str!("data/ud-arabic-pud/sentences.txt");
+
+/// A report written with full diacritics, tatweel and Arabic-Indic digits,
+/// the way some agencies publish: the same facts as the sample article.
+const DECORATED: &str =
+    "قُتِلَ ١٩ مَدَنِيًّا فِي غَارَاتٍ عَلَى رِيفِ حَلَـــبَ الغَرْبِيِّ يَوْمَ ٤ أَيَّار ٢٠١٧، وَأُصِيبَ آخَرُونَ فِي مُسْتَشْفَى مَدِينَةِ إِدْلِبَ";
+
+fn doc(title: &str, text: &str, source: &str) -> NewDocument {
+    NewDocument {
+        title: title.into(),
+        text: text.into(),
+        source: source.into(),
+        meta: serde_json::json!({}),
+    }
+}
+
+/// Documents: 1 the sample article, 2 the decorated report, 3.. UD sentences.
+fn project() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    let parsed = tawsim::io::parse_txt(ARTICLE.as_bytes(), "idlib-ceasefire-ar.txt").unwrap();
+    store.import_document(&parsed.doc, None).unwrap();
+    store
+        .import_document(&doc("غارات على ريف حلب", DECORATED, "decorated"), None)
+        .unwrap();
+    let docs: Vec<NewDocument> = SENTENCES
+        .lines()
+        .take(200)
+        .enumerate()
+        .map(|(i, s)| doc(&format!("جملة {i}"), s, &format!("ud:{i}")))
+        .collect();
+    store.import_documents(&docs, None).unwrap();
+    store
+}
+
+fn stored(store: &Store, hit: &SearchHit) -> String {
+    let d = store.document(hit.doc).unwrap();
+    let field = match hit.field {
+        SearchField::Title => d.title,
+        SearchField::Text => d.text,
+    };
+    field
+        .chars()
+        .skip(hit.range.start())
+        .take(hit.range.len())
+        .collect()
+}
+
+fn hits_in(store: &Store, query: &str, doc: i64) -> Vec<(SearchField, CharRange)> {
+    store
+        .search(query, 50)
+        .unwrap()
+        .hits
+        .into_iter()
+        .filter(|h| h.doc == doc)
+        .map(|h| (h.field, h.range))
+        .collect()
+}
+
+#[test]
+fn spelling_variants_find_the_same_hit() {
+    let store = project();
+    // Hamza, ta marbuta and diacritics: the decorated report's «مُسْتَشْفَى مَدِينَةِ إِدْلِبَ».
+    let expected = hits_in(&store, "مستشفى مدينة إدلب", 2);
+    assert_eq!(expected.len(), 1, "{expected:?}");
+    for variant in [
+        "مستشفي مدينه ادلب",
+        "مُسْتَشْفَى مَدِينَةِ إِدْلِبَ",
+        "مستشفـــى مدينة أدلب",
+        "\u{200F}مستشفى مدينة إدلب",
+    ] {
+        assert_eq!(hits_in(&store, variant, 2), expected, "{variant}");
+    }
+    let hit = &store.search("مستشفي مدينه ادلب", 50).unwrap().hits[0];
+    assert_eq!(stored(&store, hit), "مُسْتَشْفَى مَدِينَةِ إِدْلِبَ");
+
+    // Tatweel in the stored text: «حَلَـــبَ» is found by «حلب الغربي».
+    let hits = hits_in(&store, "حلب الغربي", 2);
+    assert_eq!(hits.len(), 1);
+
+    // Arabic-Indic digits in the text are found by ASCII digits and back.
+    let ascii = hits_in(&store, "2017", 2);
+    assert_eq!(ascii, hits_in(&store, "٢٠١٧", 2));
+    assert_eq!(ascii.len(), 1);
+    // …and the sample article's ASCII «00:01» by Indic digits.
+    let article = hits_in(&store, "(٠٠:٠١)", 1);
+    assert_eq!(article.len(), 1);
+    assert_eq!(article, hits_in(&store, "(00:01)", 1));
+}
+
+#[test]
+fn every_hit_range_slices_the_stored_text_to_the_query() {
+    let store = project();
+    for query in [
+        "إدلب",
+        "ادلب",
+        "وقف إطلاق النار",
+        "الروس",
+        "مدينة",
+        "١٩ مدني",
+        "التي",
+        "جملة 1",
+    ] {
+        let results = store.search(query, 50).unwrap();
+        assert!(!results.hits.is_empty(), "{query}");
+        for hit in &results.hits {
+            let slice = stored(&store, hit);
+            assert_eq!(
+                normalize_text(&slice),
+                normalize_text(query),
+                "{query}: {slice}"
+            );
+            // The context shows the same characters at `context_range`.
+            let shown: String = hit
+                .context
+                .chars()
+                .skip(hit.context_range.start())
+                .take(hit.context_range.len())
+                .collect();
+            assert_eq!(shown, slice, "{query}");
+            assert!(!hit.context.contains('\n'));
+        }
+    }
+}
+
+#[test]
+fn title_hits_come_first_and_point_into_the_title() {
+    let store = project();
+    let results = store.search("ريف حلب", 50).unwrap();
+    let first = &results.hits[0];
+    assert_eq!(first.doc, 2);
+    assert_eq!(first.field, SearchField::Title);
+    assert_eq!(stored(&store, first), "ريف حلب");
+    assert_eq!(first.title, "غارات على ريف حلب");
+}
+
+#[test]
+fn hits_per_document_and_in_all_are_capped() {
+    let store = project();
+    // «إدلب» occurs many times in the sample article.
+    let all = store.search("إدلب", 50).unwrap();
+    let in_article = all.hits.iter().filter(|h| h.doc == 1).count();
+    assert_eq!(in_article, tawsim::store::search::MAX_HITS_PER_DOCUMENT);
+    assert!(all.truncated);
+    let one = store.search("إدلب", 1).unwrap();
+    assert_eq!(one.hits.len(), 1);
+    assert!(one.truncated);
+}
+
+#[test]
+fn fts_syntax_and_odd_input_are_searched_as_plain_text() {
+    let store = project();
+    for query in [
+        "\"",
+        "\"إدلب",
+        "إدلب\" OR \"حلب",
+        "إدلب AND حلب",
+        "NEAR(إدلب حلب)",
+        "إدلب*",
+        "*",
+        "^ادلب",
+        "title:إدلب",
+        "'; DROP TABLE documents; --",
+        "(((",
+        "إدلب\0حلب",
+        "   ",
+        "",
+    ] {
+        let results = store
+            .search(query, 20)
+            .unwrap_or_else(|e| panic!("{query:?}: {e}"));
+        for hit in &results.hits {
+            assert_eq!(
+                normalize_text(&stored(&store, hit)),
+                results.normalized_query,
+                "{query:?}"
+            );
+        }
+    }
+    // The quote is a character like any other: «(منسقو الاستجابة)» is found
+    // with its bracket, and a query with a quote finds nothing here rather
+    // than failing.
+    let bracket = store.search("(منسقو", 20).unwrap();
+    assert!(!bracket.hits.is_empty());
+    assert!(bracket.hits.iter().all(|h| h.doc == 1));
+    assert!(store.search("\"إدلب\"", 20).unwrap().hits.is_empty());
+    assert_eq!(store.documents().unwrap().len(), 202);
+}
+
+#[test]
+fn one_or_two_letters_ask_for_more() {
+    let store = project();
+    for query in ["في", "فِيّ", "ـفـيـ", "٢"] {
+        let results = store.search(query, 20).unwrap();
+        assert!(results.too_short, "{query}");
+        assert!(results.hits.is_empty());
+    }
+    let empty = store.search("ً", 20).unwrap();
+    assert!(!empty.too_short && empty.hits.is_empty());
+}

@@ -1,0 +1,173 @@
+//! The search box and search window driven headless through egui_kittest:
+//! Arabic typed with digits stays in logical order, the caret moves the way
+//! cosmic-text's motions say, and opening a hit shows it in the article.
+
+use egui::accesskit::Role;
+use egui::{Event, Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use tawsim::schema::Schema;
+use tawsim::settings::Settings;
+use tawsim::store::{NewDocument, Store};
+use tawsim::ui::App;
+use tawsim::ui::text_input::TextInput;
+
+const ARTICLE: &str = include_str!("../assets/samples/idlib-ceasefire-ar.txt");
+
+/// Document 1: one short UD sentence; document 2: the sample article.
+fn harness() -> (tempfile::TempDir, Harness<'static, App>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("project.db")).unwrap();
+    let first = include_str!("data/ud-arabic-pud/sentences.txt")
+        .lines()
+        .next()
+        .unwrap();
+    store
+        .import_document(
+            &NewDocument {
+                title: "جملة".into(),
+                text: first.into(),
+                source: "ud".into(),
+                meta: serde_json::json!({}),
+            },
+            None,
+        )
+        .unwrap();
+    let parsed = tawsim::io::parse_txt(ARTICLE.as_bytes(), "idlib-ceasefire-ar.txt").unwrap();
+    store.import_document(&parsed.doc, None).unwrap();
+    let settings = Settings {
+        annotator: Some("tester".into()),
+        ..Settings::default()
+    };
+    let app = App::new(store, Schema::default_schema(), settings, None);
+    let mut harness = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 860.0))
+        .with_step_dt(1.0 / 60.0)
+        .with_max_steps(400)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    harness.run();
+    (dir, harness)
+}
+
+fn open_search(harness: &mut Harness<'_, App>) {
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.run();
+    assert!(harness.state().search().is_open());
+}
+
+fn type_text(harness: &mut Harness<'_, App>, text: &str) {
+    harness.event(Event::Text(text.into()));
+    harness.run();
+}
+
+fn press(harness: &mut Harness<'_, App>, modifiers: Modifiers, key: Key) {
+    harness.key_press_modifiers(modifiers, key);
+    harness.run();
+}
+
+/// The search box's text and caret (code points), as its editor holds them.
+fn caret(harness: &Harness<'_, App>) -> (String, usize) {
+    let id = harness.state().search().input_id().unwrap();
+    TextInput::caret_of(&harness.ctx, id).unwrap()
+}
+
+#[test]
+fn arabic_with_digits_is_typed_in_logical_order() {
+    let (_dir, mut harness) = harness();
+    open_search(&mut harness);
+    type_text(&mut harness, "إدلب");
+    type_text(&mut harness, " 19");
+    // Accessibility sees the text exactly as typed.
+    // The search box has the keyboard (the document note box is another input).
+    let node = harness
+        .query_all_by_role(Role::TextInput)
+        .find(|input| input.is_focused())
+        .expect("the focused search box");
+    assert_eq!(node.value().as_deref(), Some("إدلب 19"));
+    assert_eq!(caret(&harness), ("إدلب 19".into(), 7));
+
+    // The line is right to left: Right moves back one character (past the 9,
+    // then the 1), so X lands before «19» and the digits stay «19».
+    press(&mut harness, Modifiers::NONE, Key::ArrowRight);
+    press(&mut harness, Modifiers::NONE, Key::ArrowRight);
+    assert_eq!(caret(&harness).1, 5);
+    type_text(&mut harness, "X");
+    assert_eq!(caret(&harness), ("إدلب X19".into(), 6));
+
+    // Home goes to the logical start; Left moves forward (visually left in
+    // a right-to-left line), Shift+Left selects the next letter.
+    press(&mut harness, Modifiers::NONE, Key::Home);
+    assert_eq!(caret(&harness).1, 0);
+    press(&mut harness, Modifiers::NONE, Key::ArrowLeft);
+    assert_eq!(caret(&harness).1, 1);
+    press(&mut harness, Modifiers::SHIFT, Key::ArrowLeft);
+    harness.event(Event::Cut);
+    harness.run();
+    assert_eq!(caret(&harness), ("إلب X19".into(), 1));
+
+    // Backspace and Delete around the caret; End goes to the logical end.
+    press(&mut harness, Modifiers::NONE, Key::Backspace);
+    assert_eq!(caret(&harness), ("لب X19".into(), 0));
+    press(&mut harness, Modifiers::NONE, Key::Delete);
+    assert_eq!(caret(&harness), ("ب X19".into(), 0));
+    press(&mut harness, Modifiers::NONE, Key::End);
+    assert_eq!(caret(&harness).1, 5);
+
+    // Ctrl+A then typing replaces everything; the hits follow the text.
+    press(&mut harness, Modifiers::COMMAND, Key::A);
+    type_text(&mut harness, "مدينة ادلب");
+    assert_eq!(caret(&harness), ("مدينة ادلب".into(), 10));
+    let results = harness.state().search().results();
+    assert_eq!(results.normalized_query, "مدينه ادلب");
+    assert!(!results.hits.is_empty());
+    assert!(results.hits.iter().all(|h| h.doc == 2));
+
+    // Esc leaves the box; typed keys then go to the app again.
+    press(&mut harness, Modifiers::NONE, Key::Escape);
+    assert!(!harness.ctx.egui_wants_keyboard_input());
+}
+
+#[test]
+fn opening_a_hit_shows_the_document_scrolled_to_it_and_flashes_it() {
+    let (_dir, mut harness) = harness();
+    assert_eq!(harness.state().current_document(), Some(1));
+    open_search(&mut harness);
+    // «كفرناها» (a village) is in the article's last paragraphs only.
+    type_text(&mut harness, "كفرناها");
+    let hit = harness.state().search().results().hits[0].clone();
+    assert_eq!(hit.doc, 2);
+    let text = harness.state().store().document(2).unwrap().text;
+    let word: String = text
+        .chars()
+        .skip(hit.range.start())
+        .take(hit.range.len())
+        .collect();
+    assert_eq!(word, "كفرناها");
+
+    harness.get_by_label_contains("كفرناها").click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().current_document(), Some(2));
+    assert_eq!(harness.state().flashing_range(), Some(hit.range));
+    harness.run();
+    let boxes = harness.state().screen_boxes(hit.range.as_range());
+    let first = boxes.first().expect("the hit is laid out");
+    assert!(
+        (60.0..800.0).contains(&first.center().y),
+        "the hit is scrolled into view: {first:?}"
+    );
+    // Without scrolling it would be far below the window.
+    let layout = harness.state().article_layout().unwrap();
+    let unscrolled = layout.range_boxes(hit.range.as_range())[0];
+    assert!(unscrolled.y0 > 860.0, "{unscrolled:?}");
+}
+
+#[test]
+fn enter_in_the_search_box_opens_the_first_hit() {
+    let (_dir, mut harness) = harness();
+    open_search(&mut harness);
+    type_text(&mut harness, "عنجارة");
+    press(&mut harness, Modifiers::NONE, Key::Enter);
+    assert_eq!(harness.state().current_document(), Some(2));
+    assert!(harness.state().errors().is_empty());
+}
