@@ -45,11 +45,14 @@
 //! | | `deleted_at` | `NULL` while the span is live; set by a delete, cleared by a restore |
 //! | `audit` | `id`, `at` | order and time of the event |
 //! | | `actor` | annotator id, `NULL` for the system (e.g. an import from the command line) |
-//! | | `action` | one of `annotator.create`, `document.import`, `document.direction`, `document.note`, `span.add`, `span.delete`, `span.restore`, `span.relabel`, `span.attrs`, `span.note`, `schema.switch` |
+//! | | `action` | one of `annotator.create`, `document.import`, `document.direction`, `document.note`, `span.add`, `span.delete`, `span.restore`, `span.relabel`, `span.attrs`, `span.note`, `schema.switch`, `document.status` |
 //! | | `doc_id`, `span_id` | what the event is about (`NULL` when not applicable) |
 //! | | `before`, `after` | JSON of the row before and after (`null` when absent) |
 //!
-//! Indexes: `spans(doc_id, start)`, `documents(sha256)` (unique), `audit(doc_id, id)`.
+//! Indexes: `spans(doc_id, start)`, `documents(sha256)` (unique), `audit(doc_id, id)`;
+//! for the document browser (see `browse`) `documents(id)`, `documents(title)`,
+//! `documents(changed_at)`, and over live spans `spans(doc_id, label, layer_id)`
+//! and `spans(layer_id, doc_id)`.
 //! Triggers refuse any UPDATE of a document's `text`/`sha256`/`char_len`, any
 //! change to a span's `doc_id`/`start`/`end`/`text`, any DELETE of a span, and
 //! any UPDATE or DELETE of an audit row.
@@ -100,6 +103,10 @@ use std::time::{Duration, SystemTime};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+
+mod browse;
+
+pub use browse::{DocQuery, DocRow, Sort, Status};
 
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
@@ -291,6 +298,15 @@ CREATE TABLE project_settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL CHECK (json_valid(value))
 ) STRICT;
+
+-- The document browser (src/store/browse.rs): sort by title or last change,
+-- and per-label counts, label and layer filters from live spans alone.
+-- documents_by_id is the narrow twin of the table for paging in import order.
+CREATE INDEX documents_by_id ON documents(id);
+CREATE INDEX documents_by_title ON documents(title);
+CREATE INDEX documents_by_changed ON documents(changed_at);
+CREATE INDEX spans_live_by_doc_label ON spans(doc_id, label, layer_id) WHERE deleted_at IS NULL;
+CREATE INDEX spans_live_by_layer_doc ON spans(layer_id, doc_id) WHERE deleted_at IS NULL;
 "#;
 
 /// Errors from the project store.

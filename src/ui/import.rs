@@ -400,7 +400,7 @@ impl App {
                 self.errors.push(format!("{error:#}"));
             }
             if self.open.is_none()
-                && let Some(first) = self.docs.first().map(|d| d.id)
+                && let Ok(Some(first)) = self.browser.first(&self.store)
             {
                 self.run(Command::OpenDocument(first));
             }

@@ -9,6 +9,7 @@
 
 pub mod article;
 pub mod audit;
+pub mod browser;
 mod dashboard;
 pub mod details;
 pub mod import;
@@ -28,9 +29,10 @@ use crate::io;
 use crate::model::{Change, CharRange, Direction, DocId, History, LayerId, Origin, Span, SpanId};
 use crate::schema::Schema;
 use crate::settings::Settings;
-use crate::store::{Document, DocumentSummary, Layer, ReviewStatus, Store};
+use crate::store::{Document, Layer, ReviewStatus, Store};
 use crate::text::OffsetIndex;
 use article::{ArticleInput, ArticleView, label_color};
+use browser::Browser;
 use text_engine::TextEngine;
 
 /// Article font size at zoom 1, in points.
@@ -68,6 +70,12 @@ pub enum Command {
     /// Show the dialog that asks for the annotator's name.
     AskAnnotator,
     SetAnnotator(String),
+    /// Open the next new or in-progress document of the list (after the open one).
+    NextUnfinished,
+    /// Mark the open document done for the annotator, then open the next unfinished one.
+    MarkDoneAndNext,
+    /// Set the annotator's status of the open document.
+    SetStatus(crate::store::Status),
     /// Copy the selected span of another layer into the annotator's own layer.
     CopySpan,
     /// Hide the selected span of another layer as rejected (for this annotator).
@@ -186,6 +194,16 @@ pub const ACTIONS: &[Action] = &[
         shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
         command: || Command::OpenFileDialog,
     },
+    Action {
+        name: "Mark done and open next",
+        shortcut: KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter),
+        command: || Command::MarkDoneAndNext,
+    },
+    Action {
+        name: "Next unfinished document",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::N),
+        command: || Command::NextUnfinished,
+    },
 ];
 
 /// The shortcut text of the first action with this name, for menus.
@@ -226,6 +244,7 @@ pub struct App {
     settings: Settings,
     settings_path: Option<PathBuf>,
     annotator: Option<(i64, String)>,
+    browser: Browser,
     /// The annotator's own layer.
     own_layer: Option<LayerId>,
     /// All layers of the project, and which other layers are shown.
@@ -236,7 +255,6 @@ pub struct App {
     review: Option<review::Review>,
     agreement: dashboard::AgreementWindow,
     progress: dashboard::ProgressWindow,
-    docs: Vec<DocumentSummary>,
     open: Option<OpenDoc>,
     histories: HashMap<DocId, History>,
     engine: TextEngine,
@@ -270,6 +288,7 @@ impl App {
             settings,
             settings_path,
             annotator: None,
+            browser: Browser::new(),
             own_layer: None,
             layers: Vec::new(),
             layer_names: HashMap::new(),
@@ -277,7 +296,6 @@ impl App {
             review: None,
             agreement: Default::default(),
             progress: Default::default(),
-            docs: Vec::new(),
             open: None,
             histories: HashMap::new(),
             engine: TextEngine::new(),
@@ -301,10 +319,11 @@ impl App {
             Some(name) => app.run(Command::SetAnnotator(name)),
             None => app.name_prompt = Some(String::new()),
         }
-        app.refresh_documents();
         app.refresh_layers();
-        if let Some(first) = app.docs.first().map(|d| d.id) {
-            app.run(Command::OpenDocument(first));
+        match app.browser.first(&app.store) {
+            Ok(Some(first)) => app.run(Command::OpenDocument(first)),
+            Ok(None) => {}
+            Err(error) => app.errors.push(format!("{:#}", anyhow::Error::from(error))),
         }
         app
     }
@@ -324,6 +343,15 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The document list's state (query, cached pages).
+    pub fn browser(&self) -> &Browser {
+        &self.browser
+    }
+
+    pub fn browser_mut(&mut self) -> &mut Browser {
+        &mut self.browser
     }
 
     /// The label schema in use: the project's current one.
@@ -478,6 +506,22 @@ impl App {
                         }
                     }
                 });
+                ui.menu_button("Document", |ui| {
+                    use crate::store::Status as S;
+                    for (name, command) in [
+                        ("Next unfinished document", Command::NextUnfinished),
+                        ("Mark done and open next", Command::MarkDoneAndNext),
+                        ("Mark done", Command::SetStatus(S::Done)),
+                        ("Skip", Command::SetStatus(S::Skipped)),
+                        ("Reopen", Command::SetStatus(S::InProgress)),
+                    ] {
+                        let button =
+                            egui::Button::new(name).shortcut_text(shortcut_text(&ctx, name));
+                        if ui.add(button).clicked() {
+                            self.commands.push(command);
+                        }
+                    }
+                });
                 ui.menu_button("View", |ui| {
                     for (name, command) in [
                         ("Zoom in", Command::ZoomIn),
@@ -572,55 +616,15 @@ impl App {
             .default_size(230.0)
             .show(ui, |ui| {
                 ui.heading("Documents");
-                ui.separator();
                 let current = self.current_document();
-                // Two lines of title, the counts line, and padding.
-                let row_height = LIST_FONT_SIZE * 1.45 * 2.0 + 30.0;
-                let color = ui.visuals().text_color();
-                let strong = ui.visuals().strong_text_color();
-                egui::ScrollArea::vertical()
-                    .id_salt("documents-list")
-                    .auto_shrink([false, false])
-                    .show_rows(ui, row_height, self.docs.len(), |ui, rows| {
-                        for doc in &self.docs[rows] {
-                            let selected = current == Some(doc.id);
-                            let response = ui
-                                .allocate_ui(Vec2::new(ui.available_width(), row_height), |ui| {
-                                    ui.set_min_height(row_height);
-                                    ui.add_space(3.0);
-                                    ui.set_max_width(ui.available_width() - 8.0);
-                                    let title = short_title(&doc.title, 60);
-                                    let c = if selected { strong } else { color };
-                                    self.engine.label(
-                                        ui,
-                                        &title,
-                                        LIST_FONT_SIZE,
-                                        c,
-                                        Sense::hover(),
-                                    );
-                                    ui.label(
-                                        RichText::new(format!(
-                                            "{} spans · {} chars",
-                                            doc.span_count, doc.char_len
-                                        ))
-                                        .small(),
-                                    );
-                                })
-                                .response
-                                .interact(Sense::click());
-                            if selected {
-                                ui.painter().rect_stroke(
-                                    response.rect.expand2(Vec2::new(2.0, 0.0)),
-                                    4,
-                                    ui.visuals().selection.stroke,
-                                    egui::StrokeKind::Outside,
-                                );
-                            }
-                            if response.clicked() {
-                                self.commands.push(Command::OpenDocument(doc.id));
-                            }
-                        }
-                    });
+                self.browser.show(
+                    ui,
+                    &self.store,
+                    &mut self.engine,
+                    &self.schema,
+                    current,
+                    &mut self.commands,
+                );
             });
     }
 
@@ -863,7 +867,28 @@ impl App {
 
     /// Carry out one command. The only place that changes the store.
     pub fn run(&mut self, command: Command) {
-        if let Err(error) = self.try_run(command) {
+        // Anything that may change a row of the document list.
+        let changes_list = matches!(
+            command,
+            Command::Tag(_)
+                | Command::DeleteSpan
+                | Command::Undo
+                | Command::Redo
+                | Command::SetDirection(_)
+                | Command::SetAnnotator(_)
+                | Command::MarkDoneAndNext
+                | Command::SetStatus(_)
+                | Command::CopySpan
+                | Command::RejectSpan
+                | Command::AcceptAgreed
+                | Command::SetReviewStatus(_)
+                | Command::Edit(_)
+        );
+        let result = self.try_run(command);
+        if changes_list {
+            self.browser.changed();
+        }
+        if let Err(error) = result {
             let text = format!("{error:#}");
             self.status = Some(Status {
                 text: text.clone(),
@@ -953,6 +978,7 @@ impl App {
             Command::SetAnnotator(name) => {
                 let id = self.store.annotator_id(&name)?;
                 self.annotator = Some((id, name.clone()));
+                self.browser.set_annotator(Some(id));
                 self.own_layer = Some(self.store.annotator_layer(id)?);
                 self.shown_layers
                     .remove(&self.own_layer.unwrap_or_default());
@@ -1008,6 +1034,48 @@ impl App {
                         "label schema {} (project version {version})",
                         self.schema.name
                     ),
+                    error: false,
+                });
+            }
+            Command::NextUnfinished => self.open_next_unfinished()?,
+            Command::MarkDoneAndNext => {
+                self.set_status(crate::store::Status::Done)?;
+                self.open_next_unfinished()?;
+            }
+            Command::SetStatus(status) => self.set_status(status)?,
+        }
+        Ok(())
+    }
+
+    fn set_status(&mut self, status: crate::store::Status) -> anyhow::Result<()> {
+        let Some((annotator, _)) = self.annotator.clone() else {
+            self.name_prompt.get_or_insert_with(String::new);
+            anyhow::bail!("set your annotator name before marking documents");
+        };
+        let Some(doc) = self.current_document() else {
+            return Ok(());
+        };
+        self.store.set_status(doc, annotator, status)?;
+        self.status = Some(Status {
+            text: format!("document {doc} marked {}", status.label()),
+            error: false,
+        });
+        Ok(())
+    }
+
+    fn open_next_unfinished(&mut self) -> anyhow::Result<()> {
+        let current = self.current_document();
+        match self.store.next_unfinished(self.browser.query(), current)? {
+            Some(next) if Some(next) != current => self.open_document(next)?,
+            Some(_) => {
+                self.status = Some(Status {
+                    text: "this is the only unfinished document in the list".into(),
+                    error: false,
+                });
+            }
+            None => {
+                self.status = Some(Status {
+                    text: "every document in the list is done or skipped".into(),
                     error: false,
                 });
             }
@@ -1262,21 +1330,12 @@ impl App {
             {
                 open.selected_span = None;
             }
-            let count = open.spans.len();
-            if let Some(summary) = self.docs.iter_mut().find(|d| d.id == open.doc.id) {
-                summary.span_count = count;
-            }
         }
         self.refresh_review()
     }
 
     fn refresh_documents(&mut self) {
-        match self.store.documents() {
-            Ok(docs) => self.docs = docs,
-            Err(error) => self
-                .errors
-                .push(format!("{:#}", anyhow::Error::from(error))),
-        }
+        self.browser.changed();
     }
 
     fn save_settings(&mut self) {

@@ -1,0 +1,293 @@
+//! A project of 100,000 real-text documents and about a million spans:
+//! opening it, memory, scrolling the document list, and the browser's queries.
+//!
+//! Run with `cargo bench --bench project`; figures go in BENCHMARKS.md. The
+//! project is generated once (see `support`) and cached under
+//! `target/bench-data/`. The first part prints figures measured once in a
+//! fresh process (time to the first frame, resident memory from
+//! `/proc/self/status`); the second is criterion benches.
+
+mod support;
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use tawsim::schema::Schema;
+use tawsim::settings::Settings;
+use tawsim::store::{DocQuery, Sort, Status, Store};
+use tawsim::ui::{App, Command};
+
+const DOCUMENTS: usize = 100_000;
+
+/// A window 1280×860 points at 1 pixel per point.
+fn raw_input() -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 860.0),
+        )),
+        ..Default::default()
+    }
+}
+
+/// One frame of the app, tessellated as eframe would.
+fn frame(ctx: &egui::Context, app: &mut App) -> Duration {
+    let start = Instant::now();
+    let output = ctx.run_ui(raw_input(), |ui| app.ui(ui));
+    let prims = ctx.tessellate(output.shapes, output.pixels_per_point);
+    black_box(prims);
+    start.elapsed()
+}
+
+fn open_app(path: &Path) -> App {
+    let store = Store::open(path).expect("open the bench project");
+    let settings = Settings {
+        annotator: Some("layla".into()),
+        ..Settings::default()
+    };
+    App::new(store, Schema::default_schema(), settings, None)
+}
+
+/// `VmRSS` and `VmHWM` of this process, in MB.
+fn memory_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Figures measured once, in a process that has done nothing else.
+fn startup_and_memory(path: &Path) {
+    let (rss0, _) = memory_mb();
+    let start = Instant::now();
+    let mut app = open_app(path);
+    let ctx = egui::Context::default();
+    frame(&ctx, &mut app);
+    let first = start.elapsed();
+    let (rss_open, hwm_open) = memory_mb();
+    println!("project/startup/first_frame (cold process): {first:.2?}");
+    println!(
+        "project/memory/after_open: VmRSS {rss_open:.0} MB, VmHWM {hwm_open:.0} MB (process start {rss0:.0} MB)"
+    );
+
+    // Scroll through the whole list, a little under a page per frame, so
+    // every page is fetched once; the browser keeps only a few.
+    let count = app
+        .store()
+        .document_count(app.browser().query())
+        .expect("count");
+    let step = 80;
+    let mut slowest = Duration::ZERO;
+    let mut total = Duration::ZERO;
+    let mut frames = 0u32;
+    let mut row = 0;
+    while row < count {
+        app.browser_mut().scroll_to_row(row);
+        let t = frame(&ctx, &mut app);
+        slowest = slowest.max(t);
+        total += t;
+        frames += 1;
+        row += step;
+    }
+    let (rss_scroll, hwm_scroll) = memory_mb();
+    println!(
+        "project/scroll_all: {frames} frames over {count} rows, mean {:.2?}, slowest {slowest:.2?}, {} pages held",
+        total / frames.max(1),
+        app.browser().cached_pages()
+    );
+    println!(
+        "project/memory/after_scrolling_all: VmRSS {rss_scroll:.0} MB, VmHWM {hwm_scroll:.0} MB"
+    );
+    drop(app);
+
+    // Warm: the same again with the file in the OS cache (median of 5).
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let mut app = open_app(path);
+            let ctx = egui::Context::default();
+            frame(&ctx, &mut app);
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "project/startup/first_frame (median of 5, warm): {:.2?}",
+        times[2]
+    );
+}
+
+fn queries() -> Vec<(&'static str, DocQuery)> {
+    let base = DocQuery {
+        annotator: Some(1),
+        ..DocQuery::default()
+    };
+    vec![
+        ("import", base.clone()),
+        (
+            "title",
+            DocQuery {
+                sort: Sort::Title,
+                ..base.clone()
+            },
+        ),
+        (
+            "changed_desc",
+            DocQuery {
+                sort: Sort::Changed,
+                descending: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "status_new",
+            DocQuery {
+                status: Some(Status::New),
+                ..base.clone()
+            },
+        ),
+        (
+            "status_in_progress",
+            DocQuery {
+                status: Some(Status::InProgress),
+                ..base.clone()
+            },
+        ),
+        (
+            "status_done",
+            DocQuery {
+                status: Some(Status::Done),
+                ..base.clone()
+            },
+        ),
+        (
+            "label_place",
+            DocQuery {
+                label: Some("PLACE".into()),
+                ..base.clone()
+            },
+        ),
+        (
+            "layer_annotator",
+            DocQuery {
+                layer: Some(1),
+                ..base.clone()
+            },
+        ),
+        (
+            "label_date_layer_annotator_title",
+            DocQuery {
+                label: Some("DATE".into()),
+                layer: Some(1),
+                sort: Sort::Title,
+                ..base
+            },
+        ),
+    ]
+}
+
+fn browser_benches(c: &mut Criterion, path: &Path) {
+    // The app marks documents done below: work on a copy of the project.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = dir.path().join("project.tawsim");
+    std::fs::copy(path, &copy).expect("copy the bench project");
+    let mut app = open_app(&copy);
+    let ctx = egui::Context::default();
+    for _ in 0..3 {
+        frame(&ctx, &mut app);
+    }
+    c.bench_function("frame/idle/project_100k", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| frame(&ctx, &mut app)).sum())
+    });
+    // A quarter of a page per frame: one frame in four reads a page.
+    let mut row = 0usize;
+    c.bench_function("frame/scroll_quarter_page/project_100k", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    row = (row + 25) % DOCUMENTS;
+                    app.browser_mut().scroll_to_row(row);
+                    frame(&ctx, &mut app)
+                })
+                .sum()
+        })
+    });
+    // Dragging the scroll bar: every frame lands on a page not held.
+    let mut k = 0usize;
+    c.bench_function("frame/scroll_jump/project_100k", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    k = (k + 7_919 * 100) % DOCUMENTS;
+                    app.browser_mut().scroll_to_row(k);
+                    frame(&ctx, &mut app)
+                })
+                .sum()
+        })
+    });
+    // Ctrl+Enter end to end: status row + audit, next unfinished, opening it,
+    // the next frame (count and page read again).
+    c.bench_function("action/mark_done_and_next/project_100k", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let start = Instant::now();
+                    app.run(Command::MarkDoneAndNext);
+                    start.elapsed() + frame(&ctx, &mut app)
+                })
+                .sum()
+        })
+    });
+
+    let store = Store::open(path).expect("open the bench project");
+    for (name, query) in queries() {
+        c.bench_function(&format!("query/page/{name}/first"), |b| {
+            b.iter(|| black_box(store.document_page(&query, 0, 100).expect("page")))
+        });
+        c.bench_function(&format!("query/page/{name}/middle"), |b| {
+            b.iter(|| black_box(store.document_page(&query, 50_000, 100).expect("page")))
+        });
+        c.bench_function(&format!("query/count/{name}"), |b| {
+            b.iter(|| black_box(store.document_count(&query).expect("count")))
+        });
+    }
+    let query = queries().remove(0);
+    let mut after = 1;
+    c.bench_function("query/next_unfinished/import", |b| {
+        b.iter(|| {
+            after = (after + 7_919) % DOCUMENTS as i64;
+            black_box(store.next_unfinished(&query.1, Some(after)).expect("next"))
+        })
+    });
+}
+
+fn main() {
+    let path = support::project_path(DOCUMENTS);
+    if !path.exists() {
+        // Building the project would distort the memory figures: build it,
+        // then measure in a fresh process.
+        let built = Instant::now();
+        support::project(DOCUMENTS);
+        println!("generated {} in {:.1?}", path.display(), built.elapsed());
+        let status = std::process::Command::new(std::env::current_exe().expect("this bench"))
+            .args(std::env::args_os().skip(1))
+            .status()
+            .expect("rerun the bench");
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    startup_and_memory(&path);
+    let mut c = Criterion::default()
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    browser_benches(&mut c, &path);
+    c.final_summary();
+}
