@@ -201,3 +201,26 @@ fn the_agreement_window_computes_figures_for_the_ticked_layers() {
     // overlap F1 the same (the conflict has different labels).
     assert_eq!(harness.query_all_by_label("0.400").count(), 2);
 }
+
+#[test]
+fn blind_annotation_hides_other_layers_until_the_document_is_done() {
+    let (_setup, mut store) = two_annotators();
+    store.set_blind_annotation(true, None).unwrap();
+    let mut harness = harness(store);
+    harness.get_by_label("show layer omar").click();
+    harness.run();
+    // The checkbox is disabled: nothing of omar's shows.
+    assert!(harness.state().spans().is_empty());
+    assert!(
+        harness
+            .query_by_label_contains("Blind annotation: other layers appear")
+            .is_some()
+    );
+    harness
+        .state_mut()
+        .run(tawsim::ui::Command::SetStatus(tawsim::store::Status::Done));
+    harness.run();
+    harness.get_by_label("show layer omar").click();
+    harness.run();
+    assert_eq!(harness.state().spans().len(), 3);
+}

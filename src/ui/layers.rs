@@ -10,7 +10,7 @@ use egui::{Color32, RichText, Sense};
 
 use super::{App, Command, LIST_FONT_SIZE, Status};
 use crate::model::Change;
-use crate::store::{Copied, LayerKind};
+use crate::store::{self, Copied, LayerKind};
 
 impl App {
     /// Re-read the project's layers (after an import, a new annotator).
@@ -28,6 +28,18 @@ impl App {
         }
     }
 
+    /// True when blind annotation is on and the annotator has not marked
+    /// document `doc` done: other layers stay hidden.
+    pub(super) fn blind_for(&self, doc: crate::model::DocId) -> anyhow::Result<bool> {
+        if !self.store.blind_annotation()? {
+            return Ok(false);
+        }
+        Ok(match &self.annotator {
+            Some((annotator, _)) => self.store.status(doc, *annotator)? != store::Status::Done,
+            None => true,
+        })
+    }
+
     /// The "Layers" part of the side panel: my layer, then every other layer
     /// with a checkbox.
     pub(super) fn layers_section(&mut self, ui: &mut egui::Ui) {
@@ -35,6 +47,20 @@ impl App {
         let text_color = ui.visuals().text_color();
         let weak = ui.visuals().weak_text_color();
         let mut commands = Vec::new();
+        let blind = self.review.is_none()
+            && self
+                .open
+                .as_ref()
+                .is_some_and(|o| self.blind_for(o.doc.id).unwrap_or(true));
+        if blind {
+            ui.label(
+                RichText::new(
+                    "Blind annotation: other layers appear once you mark this document done.",
+                )
+                .small()
+                .color(weak),
+            );
+        }
         for layer in &self.layers {
             let own = Some(layer.id) == self.own_layer;
             let kind = match (own, layer.kind) {
@@ -45,8 +71,8 @@ impl App {
             };
             ui.horizontal(|ui| {
                 let mut shown = own || self.shown_layers.contains(&layer.id);
-                let checkbox = ui.add_enabled(!own, egui::Checkbox::without_text(&mut shown));
-                let enabled = !own;
+                let enabled = !own && !blind;
+                let checkbox = ui.add_enabled(enabled, egui::Checkbox::without_text(&mut shown));
                 checkbox.widget_info(|| {
                     egui::WidgetInfo::selected(
                         egui::Role::CheckBox,
@@ -101,6 +127,15 @@ impl App {
         ui.separator();
         if ui.button("New annotator…").clicked() {
             self.commands.push(Command::AskAnnotator);
+        }
+        ui.separator();
+        let mut blind = self.store.blind_annotation().unwrap_or(false);
+        if ui
+            .checkbox(&mut blind, "Blind annotation (project setting)")
+            .on_hover_text("Annotators see only their own layer until they mark a document done")
+            .changed()
+        {
+            self.commands.push(Command::SetBlind(blind));
         }
     }
 

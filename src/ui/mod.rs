@@ -82,6 +82,8 @@ pub enum Command {
     RejectSpan,
     /// Show or hide another layer's spans.
     ShowLayer(LayerId, bool),
+    /// Turn blind annotation on or off for the project.
+    SetBlind(bool),
     /// Enter or leave review mode.
     ToggleReview,
     /// Accept into gold every span the compared layers agree on.
@@ -992,6 +994,11 @@ impl App {
             }
             Command::CopySpan => self.copy_selected()?,
             Command::RejectSpan => self.reject_selected()?,
+            Command::SetBlind(on) => {
+                let actor = self.annotator.as_ref().map(|(id, _)| *id);
+                self.store.set_blind_annotation(on, actor)?;
+                self.reload_spans()?;
+            }
             Command::ToggleReview => self.toggle_review()?,
             Command::AcceptAgreed => self.accept_agreed()?,
             Command::SetReviewStatus(status) => self.set_review_status(status)?,
@@ -1060,7 +1067,8 @@ impl App {
             text: format!("document {doc} marked {}", status.label()),
             error: false,
         });
-        Ok(())
+        // Blind annotation lifts (or returns) with the status.
+        self.reload_spans()
     }
 
     fn open_next_unfinished(&mut self) -> anyhow::Result<()> {
@@ -1302,6 +1310,10 @@ impl App {
     }
 
     fn reload_spans(&mut self) -> anyhow::Result<()> {
+        let blind = match (&self.open, &self.review) {
+            (Some(open), None) => self.blind_for(open.doc.id)?,
+            _ => false,
+        };
         if let Some(open) = &mut self.open {
             let rejected: HashSet<SpanId> = match &self.annotator {
                 Some((annotator, _)) => self.store.rejected_spans(open.doc.id, *annotator)?,
@@ -1309,7 +1321,13 @@ impl App {
             };
             let own = self.own_layer;
             let gold = self.review.as_ref().map(|r| r.gold);
-            let shown = &self.shown_layers;
+            // Blind annotation: until I mark the document done, I see only my layer.
+            let no_layers = BTreeSet::new();
+            let shown = if blind {
+                &no_layers
+            } else {
+                &self.shown_layers
+            };
             open.spans = self
                 .store
                 .spans(open.doc.id)?
