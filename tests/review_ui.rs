@@ -163,6 +163,26 @@ fn accept_all_agreed_takes_only_what_both_layers_agree_on() {
         .map(|s| (s.text.as_str(), s.label.as_str()))
         .collect();
     assert_eq!(texts, [("إدلب", "PLACE")]);
+    // The browser shows and filters the review status.
+    let in_review = tawsim::store::DocQuery {
+        review: Some(ReviewStatus::InReview),
+        ..Default::default()
+    };
+    let rows = harness
+        .state()
+        .store()
+        .document_page(&in_review, 0, 10)
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].review, ReviewStatus::InReview);
+    let unreviewed = tawsim::store::DocQuery {
+        review: Some(ReviewStatus::Unreviewed),
+        ..Default::default()
+    };
+    assert_eq!(
+        harness.state().store().document_count(&unreviewed).unwrap(),
+        0
+    );
     // Undo takes it out of gold again.
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     harness.run();

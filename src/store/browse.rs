@@ -33,6 +33,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
+use super::ReviewStatus;
 use super::{
     During, Store, StoreError, annotator_layer, ensure_annotator, now, to_usize, write_audit,
 };
@@ -133,6 +134,8 @@ pub struct DocQuery {
     /// Only documents with a live span in this layer (with `label`, if set).
     /// It also restricts the per-label counts of each row to this layer.
     pub layer: Option<LayerId>,
+    /// Only documents with this review status.
+    pub review: Option<ReviewStatus>,
     pub sort: Sort,
     pub descending: bool,
 }
@@ -146,6 +149,8 @@ pub struct DocRow {
     pub first_line: String,
     /// For the query's annotator.
     pub status: Status,
+    /// Where the document stands in adjudication.
+    pub review: ReviewStatus,
     /// Live spans per label, in the query's layer or else in all layers,
     /// by label name; labels without spans are left out.
     pub counts: Vec<(String, usize)>,
@@ -203,6 +208,20 @@ impl Filter {
             filter
                 .conditions
                 .push(status_condition(statuses, query.annotator.is_some()));
+        }
+        match query.review {
+            None => {}
+            Some(ReviewStatus::Unreviewed) => filter
+                .conditions
+                .push("d.id NOT IN (SELECT doc_id FROM document_review)".into()),
+            Some(review) => {
+                filter.conditions.push(
+                    "d.id IN (SELECT doc_id FROM document_review WHERE status = :review)".into(),
+                );
+                filter
+                    .params
+                    .push((":review", Value::Text(review.as_str().to_owned())));
+            }
         }
         match (&query.label, query.layer) {
             (Some(label), Some(layer)) => {
@@ -445,11 +464,44 @@ impl Store {
                 title,
                 first_line: first_line(&head),
                 status: parse_status(&status)?,
+                review: ReviewStatus::Unreviewed,
                 counts: Vec::new(),
             });
         }
         self.fill_counts(&mut out, query.layer)?;
+        self.fill_review(&mut out)?;
         Ok(out)
+    }
+
+    /// The review status of `rows` (one query for the page).
+    fn fill_review(&self, rows: &mut [DocRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ids =
+            serde_json::Value::from(rows.iter().map(|r| r.id).collect::<Vec<_>>()).to_string();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT doc_id, status FROM document_review
+                 WHERE doc_id IN (SELECT value FROM json_each(?1))",
+            )
+            .during("read review statuses")?;
+        let found = stmt
+            .query_map([ids], |r| {
+                Ok((r.get::<_, DocId>(0)?, r.get::<_, String>(1)?))
+            })
+            .during("read review statuses")?;
+        for row in found {
+            let (doc, status) = row.during("read review statuses")?;
+            let status = ReviewStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+                what: format!("document {doc} has review status {status:?}"),
+            })?;
+            if let Some(r) = rows.iter_mut().find(|r| r.id == doc) {
+                r.review = status;
+            }
+        }
+        Ok(())
     }
 
     /// Per-label live span counts of `rows`, in `layer` or in all layers.
@@ -653,6 +705,7 @@ mod tests {
                     status,
                     label: label.map(str::to_owned),
                     layer,
+                    review: None,
                     sort,
                     descending: sort == Sort::Changed,
                 };

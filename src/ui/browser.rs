@@ -19,7 +19,7 @@ use super::article::label_color;
 use super::text_engine::TextEngine;
 use crate::model::{AnnotatorId, DocId, LayerId};
 use crate::schema::Schema;
-use crate::store::{DocQuery, DocRow, Layer, Sort, Status, Store};
+use crate::store::{DocQuery, DocRow, Layer, ReviewStatus, Sort, Status, Store};
 
 /// Rows fetched per query.
 pub const PAGE_SIZE: usize = 100;
@@ -245,6 +245,21 @@ impl Browser {
                         ui.horizontal_wrapped(|ui| {
                             ui.spacing_mut().item_spacing.x = 4.0;
                             status_chip(ui, row.status);
+                            match row.review {
+                                ReviewStatus::Unreviewed => {}
+                                ReviewStatus::InReview => chip(
+                                    ui,
+                                    "in review",
+                                    Color32::from_rgb(0x5b, 0x4d, 0xb7),
+                                    Color32::WHITE,
+                                ),
+                                ReviewStatus::Adjudicated => chip(
+                                    ui,
+                                    "adjudicated",
+                                    Color32::from_rgb(0x1b, 0x5e, 0x20),
+                                    Color32::WHITE,
+                                ),
+                            }
                             for (label, n) in &row.counts {
                                 chip(
                                     ui,
@@ -310,6 +325,24 @@ impl Browser {
                         ui.selectable_value(&mut query.status, None, "any status");
                         for status in Status::ALL {
                             ui.selectable_value(&mut query.status, Some(status), status.label());
+                        }
+                    });
+                ui.end_row();
+
+                egui::ComboBox::new("browser-review", "review")
+                    .selected_text(query.review.map_or("any review status", review_label))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut query.review, None, "any review status");
+                        for review in [
+                            ReviewStatus::Unreviewed,
+                            ReviewStatus::InReview,
+                            ReviewStatus::Adjudicated,
+                        ] {
+                            ui.selectable_value(
+                                &mut query.review,
+                                Some(review),
+                                review_label(review),
+                            );
                         }
                     });
                 ui.end_row();
@@ -450,6 +483,14 @@ fn status_colors(status: Status) -> (Color32, Color32) {
         Status::InProgress => (Color32::from_rgb(0xf2, 0xb1, 0x34), Color32::BLACK),
         Status::Done => (Color32::from_rgb(0x2e, 0x7d, 0x32), Color32::WHITE),
         Status::Skipped => (Color32::from_rgb(0x75, 0x75, 0x75), Color32::WHITE),
+    }
+}
+
+fn review_label(review: ReviewStatus) -> &'static str {
+    match review {
+        ReviewStatus::Unreviewed => "unreviewed",
+        ReviewStatus::InReview => "in review",
+        ReviewStatus::Adjudicated => "adjudicated",
     }
 }
 
