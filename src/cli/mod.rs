@@ -16,8 +16,10 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+mod project;
 mod review;
 
+pub use project::{AnnotatorsArgs, DocsArgs, StatsArgs};
 pub use review::{AgreementArgs, EvaluateArgs};
 
 use crate::io::{Format, ImportFailed, ImportOptions, LabelMap, Stage, import_paths};
@@ -73,6 +75,19 @@ pub enum Command {
     #[command(after_help = "Example:
   tawsim agreement --db news.db --layers layla,omar,ner-model --json")]
     Agreement(AgreementArgs),
+    /// List documents with their status, review status and span counts.
+    #[command(after_help = "Examples:
+  tawsim docs --db news.db --annotator layla --status done
+  tawsim docs --db news.db --review adjudicated --json")]
+    Docs(DocsArgs),
+    /// Counts: documents, progress per annotator, spans per layer and label.
+    #[command(after_help = "Example:
+  tawsim stats --db news.db --json")]
+    Stats(StatsArgs),
+    /// List the project's annotators.
+    #[command(after_help = "Example:
+  tawsim annotators --db news.db")]
+    Annotators(AnnotatorsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -121,6 +136,9 @@ pub fn run(command: Command) -> ExitCode {
         Command::Validate(args) => validate(args),
         Command::Evaluate(args) => review::evaluate(args),
         Command::Agreement(args) => review::agreement(args),
+        Command::Docs(args) => project::docs(args),
+        Command::Stats(args) => project::stats(args),
+        Command::Annotators(args) => project::annotators(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
