@@ -184,9 +184,53 @@ fn word_ranges(text: &str) -> Vec<CharRange> {
     out
 }
 
+/// Review mode on the 200k article with three layers of 2,000 spans each:
+/// the first frame (categories, span geometry) and then idle frames.
+fn review_benches(c: &mut Criterion) {
+    let text = long_article(200_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = app_with(&text, dir.path());
+    let words = word_ranges(&text);
+    let labels = ["CASUALTY", "PLACE", "DATE", "ACTOR"];
+    let mut layers = Vec::new();
+    {
+        let store = app.store_mut();
+        let doc = store.documents().expect("documents")[0].id;
+        for (k, name) in ["layla", "omar", "sara"].into_iter().enumerate() {
+            let who = store.annotator_id(name).expect("annotator");
+            // Layers agree on most words and differ on some labels.
+            for (i, range) in words
+                .iter()
+                .step_by(words.len() / 2_000)
+                .take(2_000)
+                .enumerate()
+            {
+                let label = labels[(i + usize::from(i % 7 == 0) * k) % labels.len()];
+                store
+                    .add_span(doc, who, *range, label, tawsim::model::Origin::Manual)
+                    .expect("span");
+            }
+            layers.push(store.annotator_layer(who).expect("layer"));
+        }
+    }
+    for layer in layers {
+        app.run(Command::ShowLayer(layer, true));
+    }
+    app.run(Command::ToggleReview);
+    let ctx = egui::Context::default();
+    let first = frame(&ctx, &mut app);
+    println!("review/first_frame/200k_3x2000: {first:?}");
+    for _ in 0..5 {
+        frame(&ctx, &mut app);
+    }
+    c.bench_function("review/idle_frame/200k_3x2000", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| frame(&ctx, &mut app)).sum())
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(4));
-    targets = layout_benches, app_benches
+    targets = layout_benches, app_benches, review_benches
 }
 criterion_main!(benches);

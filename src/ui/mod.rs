@@ -343,6 +343,12 @@ impl App {
         }
     }
 
+    /// The store, for setting up benchmarks and tests; the app's own
+    /// changes go through [`App::run`].
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -428,40 +428,44 @@ impl App {
         let text_color = ui.visuals().text_color();
         let selected = open.selected_span;
         let mut clicked = None;
+        // Only the visible rows are drawn: a document may hold thousands.
+        let row_height = LIST_FONT_SIZE * 1.45 + 8.0;
+        let weak = ui.visuals().weak_text_color();
         egui::ScrollArea::vertical()
             .id_salt("review-differences")
             .auto_shrink([false, false])
-            .show(ui, |ui| {
-                for (category, span) in rows {
+            .show_rows(ui, row_height, rows.len(), |ui, visible| {
+                for (category, span) in &rows[visible] {
+                    let (category, span) = (*category, *span);
                     let response = ui
-                        .horizontal(|ui| {
-                            ui.label(
-                                RichText::new(" ")
-                                    .small()
-                                    .background_color(category_color(category)),
-                            );
-                            ui.label(
-                                RichText::new(format!(" {} ", span.label))
-                                    .small()
-                                    .color(Color32::WHITE)
-                                    .background_color(super::label_color(
-                                        &self.schema,
-                                        &span.label,
-                                    )),
-                            );
-                            let layer = self
-                                .layer_names
-                                .get(&span.layer)
-                                .cloned()
-                                .unwrap_or_default();
-                            ui.label(RichText::new(layer).small().weak());
-                            self.engine.label(
-                                ui,
-                                &short_title(&span.text, 36),
-                                LIST_FONT_SIZE,
-                                text_color,
-                                Sense::hover(),
-                            );
+                        .allocate_ui(egui::Vec2::new(ui.available_width(), row_height), |ui| {
+                            ui.horizontal(|ui| {
+                                ui.label(
+                                    RichText::new(" ")
+                                        .small()
+                                        .background_color(category_color(category)),
+                                );
+                                ui.label(
+                                    RichText::new(format!(" {} ", span.label))
+                                        .small()
+                                        .color(Color32::WHITE)
+                                        .background_color(super::label_color(
+                                            &self.schema,
+                                            &span.label,
+                                        )),
+                                );
+                                // Layer (annotator) names may be Arabic.
+                                let layer =
+                                    self.layer_names.get(&span.layer).map_or("", String::as_str);
+                                self.engine.label(ui, layer, 13.0, weak, Sense::hover());
+                                self.engine.label(
+                                    ui,
+                                    &short_title(&span.text, 36),
+                                    LIST_FONT_SIZE,
+                                    text_color,
+                                    Sense::hover(),
+                                );
+                            });
                         })
                         .response
                         .interact(Sense::click())
