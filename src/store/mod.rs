@@ -71,6 +71,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
+mod export;
 mod layers;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
@@ -370,6 +371,7 @@ pub enum StoreError {
 }
 
 pub use crate::model::Direction;
+pub use export::{DoneBy, ExportDocument, ExportQuery, ExportSpan};
 pub use layers::Copied;
 
 /// An article to import.
