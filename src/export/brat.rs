@@ -100,7 +100,12 @@ pub fn pieces(doc: &Document, start: usize, end: usize) -> Vec<(usize, usize)> {
 }
 
 impl FormatWriter for BratWriter<'_> {
-    fn document(&mut self, doc: &Document, part: Part, tally: &mut Tally) -> Result<(), ExportError> {
+    fn document(
+        &mut self,
+        doc: &Document,
+        part: Part,
+        tally: &mut Tally,
+    ) -> Result<(), ExportError> {
         let prefix = if self.split {
             format!("{}/", part.name(super::Format::Brat))
         } else {
@@ -150,7 +155,12 @@ impl FormatWriter for BratWriter<'_> {
                 self.labels.insert(label.clone());
             }
             t += 1;
-            let _ = writeln!(ann, "T{t}\t{label} {}\t{}", ranges.join(";"), texts.join(" "));
+            let _ = writeln!(
+                ann,
+                "T{t}\t{label} {}\t{}",
+                ranges.join(";"),
+                texts.join(" ")
+            );
             for (name, value) in &span.attrs {
                 let value = match value {
                     serde_json::Value::Null => {
@@ -172,7 +182,11 @@ impl FormatWriter for BratWriter<'_> {
                         || format!("{} ({name}={value:?})", describe(doc, span)),
                     );
                 }
-                let clean = if clean.is_empty() { "_".to_owned() } else { clean };
+                let clean = if clean.is_empty() {
+                    "_".to_owned()
+                } else {
+                    clean
+                };
                 let name = no_space(name);
                 a += 1;
                 let _ = writeln!(ann, "A{a}\t{name} T{t} {clean}");
@@ -182,7 +196,13 @@ impl FormatWriter for BratWriter<'_> {
                 let note: String = span
                     .note
                     .chars()
-                    .map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c })
+                    .map(|c| {
+                        if matches!(c, '\n' | '\r' | '\t') {
+                            ' '
+                        } else {
+                            c
+                        }
+                    })
                     .collect();
                 if note != span.note {
                     tally.policy(
@@ -220,7 +240,11 @@ impl FormatWriter for BratWriter<'_> {
         let mut files = vec!["annotation.conf".to_owned()];
         files.push(format!(
             "{count} document files (ID.txt and ID.ann{})",
-            if self.split { " in train/, dev/, test/" } else { "" }
+            if self.split {
+                " in train/, dev/, test/"
+            } else {
+                ""
+            }
         ));
         Ok(files)
     }

@@ -51,7 +51,10 @@
 
 use std::fmt::Write as _;
 
-use super::{Document, ExportError, Format, FormatWriter, Out, Part, Tally, WriterContext, describe, part_out};
+use super::{
+    Document, ExportError, Format, FormatWriter, Out, Part, Tally, WriterContext, describe,
+    part_out,
+};
 
 /// A token: code points `start..end` of its document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +107,10 @@ pub fn tokenize(chars: &[char]) -> Vec<Token> {
                 tokens.push(Token { start: s, end: i });
             }
             if !c.is_whitespace() {
-                tokens.push(Token { start: i, end: i + 1 });
+                tokens.push(Token {
+                    start: i,
+                    end: i + 1,
+                });
             }
         } else if run.is_none() {
             run = Some(i);
@@ -189,7 +195,10 @@ pub fn tag_document<'a>(doc: &'a Document, tally: &mut Tally) -> Result<Tagged<'
             );
             continue;
         }
-        if chars[span.start..span.end].iter().all(|c| c.is_whitespace()) {
+        if chars[span.start..span.end]
+            .iter()
+            .all(|c| c.is_whitespace())
+        {
             tally.policy(
                 "span_without_token_left_out",
                 "a span of only whitespace has no token to tag; it is left out",
@@ -307,7 +316,12 @@ impl ConllWriter {
 }
 
 impl FormatWriter for ConllWriter {
-    fn document(&mut self, doc: &Document, part: Part, tally: &mut Tally) -> Result<(), ExportError> {
+    fn document(
+        &mut self,
+        doc: &Document,
+        part: Part,
+        tally: &mut Tally,
+    ) -> Result<(), ExportError> {
         let tagged = tag_document(doc, tally)?;
         let buf = &mut self.buf;
         buf.clear();
@@ -315,9 +329,7 @@ impl FormatWriter for ConllWriter {
         for sentence in &tagged.sentences {
             for i in sentence.clone() {
                 let t = tagged.tokens[i];
-                let token = doc
-                    .slice(t.start, t.end)
-                    .unwrap_or_else(|| &text[..0]);
+                let token = doc.slice(t.start, t.end).unwrap_or_else(|| &text[..0]);
                 buf.push_str(token);
                 buf.push('\t');
                 let _ = match tagged.tags[i] {
@@ -351,13 +363,36 @@ mod tests {
 
     #[test]
     fn arabic_punctuation_and_brackets_are_split_off_but_numbers_stay_whole() {
-        let text = "أعلن فريق (منسقو الاستجابة)، في «إدلب»؛ هل انتهى؟ من الساعة (00:01) نحو 2.5٪ و66,000.";
+        let text =
+            "أعلن فريق (منسقو الاستجابة)، في «إدلب»؛ هل انتهى؟ من الساعة (00:01) نحو 2.5٪ و66,000.";
         let chars: Vec<char> = text.chars().collect();
         assert_eq!(
             words(text, &tokenize(&chars)),
             [
-                "أعلن", "فريق", "(", "منسقو", "الاستجابة", ")", "،", "في", "«", "إدلب", "»", "؛",
-                "هل", "انتهى", "؟", "من", "الساعة", "(", "00:01", ")", "نحو", "2.5", "٪", "و66,000",
+                "أعلن",
+                "فريق",
+                "(",
+                "منسقو",
+                "الاستجابة",
+                ")",
+                "،",
+                "في",
+                "«",
+                "إدلب",
+                "»",
+                "؛",
+                "هل",
+                "انتهى",
+                "؟",
+                "من",
+                "الساعة",
+                "(",
+                "00:01",
+                ")",
+                "نحو",
+                "2.5",
+                "٪",
+                "و66,000",
                 "."
             ]
         );

@@ -27,7 +27,9 @@
 //! 1,"خرق وقف إطلاق النار، إدلب",CASUALTY,260,268,19 مدنياً,layla,layla,"{""count"":19}",,,,2025-01-16T09:31:00.000Z,2025-01-16T09:31:00.000Z
 //! ```
 
-use super::{Document, ExportError, Format, FormatWriter, Out, Part, Tally, WriterContext, part_out};
+use super::{
+    Document, ExportError, Format, FormatWriter, Out, Part, Tally, WriterContext, part_out,
+};
 
 const HEADER: &str = "document_id,title,label,start,end,text,layer,annotator,attributes,note,score,model,created_at,updated_at\r\n";
 
@@ -68,7 +70,12 @@ impl CsvWriter {
 }
 
 impl FormatWriter for CsvWriter {
-    fn document(&mut self, doc: &Document, part: Part, tally: &mut Tally) -> Result<(), ExportError> {
+    fn document(
+        &mut self,
+        doc: &Document,
+        part: Part,
+        tally: &mut Tally,
+    ) -> Result<(), ExportError> {
         let row = &mut self.row;
         row.clear();
         for span in &doc.doc.spans {

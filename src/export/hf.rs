@@ -27,7 +27,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::conll::{Tag, tag_document};
-use super::{Document, ExportError, Format, FormatWriter, Out, Part, Tally, WriterContext, part_out};
+use super::{
+    Document, ExportError, Format, FormatWriter, Out, Part, Tally, WriterContext, part_out,
+};
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -77,7 +79,12 @@ impl<'a> HfWriter<'a> {
 }
 
 impl FormatWriter for HfWriter<'_> {
-    fn document(&mut self, doc: &Document, part: Part, tally: &mut Tally) -> Result<(), ExportError> {
+    fn document(
+        &mut self,
+        doc: &Document,
+        part: Part,
+        tally: &mut Tally,
+    ) -> Result<(), ExportError> {
         let tagged = tag_document(doc, tally)?;
         for (n, sentence) in tagged.sentences.iter().enumerate() {
             let mut tokens = Vec::with_capacity(sentence.len());

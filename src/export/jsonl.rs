@@ -88,7 +88,12 @@ impl JsonlWriter {
 }
 
 impl FormatWriter for JsonlWriter {
-    fn document(&mut self, doc: &Document, part: Part, tally: &mut Tally) -> Result<(), ExportError> {
+    fn document(
+        &mut self,
+        doc: &Document,
+        part: Part,
+        tally: &mut Tally,
+    ) -> Result<(), ExportError> {
         let mut label = Vec::with_capacity(doc.doc.spans.len());
         let mut spans = Vec::with_capacity(doc.doc.spans.len());
         for span in &doc.doc.spans {

@@ -74,9 +74,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::model::DocId;
-use crate::store::{
-    DoneBy, ExportDocument, ExportQuery, ExportSpan, LayerKind, Store, StoreError,
-};
+use crate::store::{DoneBy, ExportDocument, ExportQuery, ExportSpan, LayerKind, Store, StoreError};
 use crate::text::OffsetIndex;
 
 /// How many examples a policy keeps for the manifest.
@@ -347,7 +345,9 @@ pub enum ExportError {
         "--offsets utf16 applies to jsonl and csv only; {format} has no character offsets to convert (brat counts code points), so leave --offsets out"
     )]
     OffsetsUnsupported { format: Format },
-    #[error("--split needs three whole percentages that add up to 100, like 80,10,10; found {given:?}")]
+    #[error(
+        "--split needs three whole percentages that add up to 100, like 80,10,10; found {given:?}"
+    )]
     BadSplit { given: String },
     #[error(
         "--since needs a date like 2025-01-16 or a UTC time like 2025-01-16T09:30:00Z; found {given:?}"
@@ -463,7 +463,12 @@ impl Tally {
     }
 
     /// Policy `name` applied once; `example` is built only while examples are kept.
-    pub fn policy(&mut self, name: &'static str, rule: &'static str, example: impl FnOnce() -> String) {
+    pub fn policy(
+        &mut self,
+        name: &'static str,
+        rule: &'static str,
+        example: impl FnOnce() -> String,
+    ) {
         let p = self.policies.entry(name).or_insert_with(|| Policy {
             rule,
             count: 0,
@@ -564,7 +569,12 @@ impl Document {
 /// What a format writer does with each document and at the end.
 pub trait FormatWriter {
     /// Write one document (going to `part` when the export is split).
-    fn document(&mut self, doc: &Document, part: Part, tally: &mut Tally) -> Result<(), ExportError>;
+    fn document(
+        &mut self,
+        doc: &Document,
+        part: Part,
+        tally: &mut Tally,
+    ) -> Result<(), ExportError>;
     /// Finish every file; return the names of the files written.
     fn finish(self: Box<Self>, tally: &mut Tally) -> Result<Vec<String>, ExportError>;
 }
@@ -929,13 +939,19 @@ fn choose_layers(
 
 /// Accept `YYYY-MM-DD` or an RFC 3339 time; return it in the store's form.
 fn check_since(s: &str) -> Result<String, ExportError> {
-    let bad = || ExportError::BadSince { given: s.to_owned() };
+    let bad = || ExportError::BadSince {
+        given: s.to_owned(),
+    };
     let s = s.trim();
     let b = s.as_bytes();
     let is_date = b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     if is_date {
         humantime::parse_rfc3339_weak(&format!("{s} 00:00:00")).map_err(|_| bad())?;
         return Ok(s.to_owned());
@@ -965,7 +981,10 @@ mod tests {
     #[test]
     fn bad_splits_and_dates_are_refused() {
         for bad in ["80,10", "80,10,11", "a,b,c", "", "100,0,0,0"] {
-            assert!(matches!(Split::parse(bad, 0), Err(ExportError::BadSplit { .. })), "{bad}");
+            assert!(
+                matches!(Split::parse(bad, 0), Err(ExportError::BadSplit { .. })),
+                "{bad}"
+            );
         }
         assert!(Split::parse("100,0,0", 0).is_ok());
         assert_eq!(check_since("2025-01-16").unwrap(), "2025-01-16");
@@ -974,7 +993,10 @@ mod tests {
             "2025-01-16T09:30:00.000Z"
         );
         for bad in ["16/01/2025", "2025-13-01", "yesterday"] {
-            assert!(matches!(check_since(bad), Err(ExportError::BadSince { .. })), "{bad}");
+            assert!(
+                matches!(check_since(bad), Err(ExportError::BadSince { .. })),
+                "{bad}"
+            );
         }
     }
 }
