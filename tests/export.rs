@@ -6,10 +6,12 @@ mod export_fixture;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
 use export_fixture::{ARTICLE, EMOJI_TEXT, find_all, sample_project};
 use serde_json::Value;
 use tawsim::export::{
-    ExportError, ExportOptions, Format, Manifest, OffsetUnit, Split, export, manifest_path,
+    ExportArgs, ExportError, ExportOptions, Format, Manifest, OffsetUnit, Split, export,
+    manifest_path, run,
 };
 use tawsim::store::Store;
 
@@ -193,8 +195,11 @@ fn utf16_offsets_count_an_emoji_as_two_units_and_still_cover_the_same_text() {
     assert_eq!(s, find_all(EMOJI_TEXT, "3 قتلى")[0].start() + 2);
 }
 
-/// (label, start of first piece, end of last piece, text) of each `T` line.
-fn brat_entities(ann: &str) -> Vec<(String, Vec<(usize, usize)>, String)> {
+/// A brat `T` line: label, pieces, text.
+type BratEntity = (String, Vec<(usize, usize)>, String);
+
+/// The `T` lines of an `.ann` file.
+fn brat_entities(ann: &str) -> Vec<BratEntity> {
     ann.lines()
         .filter(|l| l.starts_with('T'))
         .map(|l| {
@@ -686,4 +691,80 @@ fn a_span_whose_text_differs_from_the_document_stops_the_export_and_writes_nothi
         names.iter().all(|n| !n.contains("tawsim-export")),
         "{names:?}"
     );
+}
+
+#[derive(clap::Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: ExportArgs,
+}
+
+#[test]
+fn command_line_arguments_become_checked_options() {
+    let p = project();
+    let db = p.root.join("project.tawsim");
+    let out = p.root.join("cli");
+    let cli = Cli::try_parse_from([
+        "tawsim",
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "conll",
+        "--out",
+        out.to_str().unwrap(),
+        "--layer",
+        "layla",
+        "--labels",
+        "PLACE,DATE",
+        "--split",
+        "80,10,10",
+        "--seed",
+        "5",
+        "--only-done",
+    ])
+    .unwrap();
+    let o = cli.args.options().unwrap();
+    assert_eq!(o.format, Format::Conll);
+    assert_eq!(o.labels, Some(vec!["PLACE".to_owned(), "DATE".to_owned()]));
+    assert_eq!(
+        o.split,
+        Some(Split {
+            train: 80,
+            dev: 10,
+            test: 10,
+            seed: 5
+        })
+    );
+    assert!(o.only_done && o.offsets == OffsetUnit::Codepoint && o.layer == "layla");
+    let m = run(&cli.args).unwrap();
+    assert_eq!(m.documents, 1);
+    assert_eq!(m.labels.keys().collect::<Vec<_>>(), ["DATE", "PLACE"]);
+    assert!(out.join("train.conll").exists() && out.join("manifest.json").exists());
+
+    let err = Cli::try_parse_from(["tawsim", "--db", "x", "--format", "xlsx", "--out", "y"])
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("jsonl"), "{err}");
+    let bad = Cli::try_parse_from([
+        "tawsim", "--db", "x", "--format", "jsonl", "--out", "y", "--split", "90,20,10",
+    ])
+    .unwrap();
+    assert!(matches!(
+        bad.args.options(),
+        Err(ExportError::BadSplit { .. })
+    ));
+    // A missing project is not created by an export.
+    let missing = p.root.join("nope.tawsim");
+    let cli = Cli::try_parse_from([
+        "tawsim",
+        "--db",
+        missing.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--out",
+        "z.csv",
+    ])
+    .unwrap();
+    assert!(matches!(run(&cli.args), Err(ExportError::NoProject { .. })));
+    assert!(!missing.exists());
 }

@@ -9,7 +9,8 @@
 //! annotator `layla`, so the browser has per-label counts to show.
 //!
 //! The project is built once per size and cached under
-//! `target/bench-data/project-<n>.tawsim` (delete it to rebuild).
+//! `target/bench-data/project-<n>-g<generator>-s<schema>.tawsim` (delete it
+//! to rebuild, e.g. after changing the schema during development).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -41,10 +42,10 @@ pub fn document(sentences: &[&str], i: usize) -> NewDocument {
     let c = (a * 7 + q * 13 + 5) % n;
     let d = (a * 11 + q * 3 + 9) % n;
     let mut parts = vec![sentences[a], sentences[b]];
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         parts.push(sentences[c]);
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         parts.push(sentences[d]);
     }
     let text = parts.join("\n");
@@ -61,14 +62,19 @@ pub fn document(sentences: &[&str], i: usize) -> NewDocument {
     }
 }
 
+/// Bumped whenever `document` or the spans written here change, so a cached
+/// project from an older generator is not reused.
+const GENERATOR: u32 = 1;
+
 /// The path of the cached generated project of `n` documents.
 pub fn project_path(n: usize) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target
-        .join("bench-data")
-        .join(format!("project-{n}.tawsim"))
+    target.join("bench-data").join(format!(
+        "project-{n}-g{GENERATOR}-s{}.tawsim",
+        tawsim::store::SCHEMA_VERSION
+    ))
 }
 
 /// The generated project of `n` documents, built on first use.
@@ -196,4 +202,51 @@ fn add_spans(path: &Path, annotator: i64) {
         }
     }
     tx.commit().expect("commit spans");
+}
+
+/// The generated project of `n` documents with a third layer, annotator
+/// `omar`, who tagged every document like the model but disagrees on some
+/// spans (one in five relabelled, one in seven shortened by a character, one
+/// in eleven left out). Cached beside the base project with `-3layers`.
+pub fn project_three_layers(n: usize) -> PathBuf {
+    let base = project(n);
+    let stem = base
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("project")
+        .to_owned();
+    let path = base.with_file_name(format!("{stem}-3layers.tawsim"));
+    if path.exists() {
+        return path;
+    }
+    let building = path.with_extension("building");
+    let _ = std::fs::remove_file(&building);
+    std::fs::copy(&base, &building).expect("copy the generated project");
+    {
+        let mut store = Store::open(&building).expect("open the copy");
+        store.annotator_id("omar").expect("annotator omar");
+    }
+    let mut conn = rusqlite::Connection::open(&building).expect("reopen the copy");
+    let tx = conn.transaction().expect("transaction");
+    tx.execute_batch(
+        "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                            created_at, updated_at)
+         SELECT s.doc_id, a.id, l.id, s.start,
+                CASE WHEN s.id % 7 = 0 AND s.\"end\" - s.start > 1 THEN s.\"end\" - 1 ELSE s.\"end\" END,
+                CASE WHEN s.id % 5 = 0 THEN 'ACTOR' ELSE s.label END,
+                substr(d.text, s.start + 1,
+                       (CASE WHEN s.id % 7 = 0 AND s.\"end\" - s.start > 1 THEN s.\"end\" - 1 ELSE s.\"end\" END) - s.start),
+                'manual', s.created_at, s.created_at
+         FROM spans s
+         JOIN documents d ON d.id = s.doc_id
+         JOIN layers m ON m.id = s.layer_id AND m.name = 'model'
+         JOIN annotators a ON a.name = 'omar'
+         JOIN layers l ON l.annotator_id = a.id
+         WHERE s.id % 11 <> 0;",
+    )
+    .expect("omar's spans");
+    tx.commit().expect("commit omar's spans");
+    drop(conn);
+    std::fs::rename(&building, &path).expect("move the project in place");
+    path
 }

@@ -34,10 +34,13 @@
 //! #1	AnnotatorNotes T2	مدنيون فقط
 //! ```
 
+// The examples above are real lines of the format, tabs included.
+#![allow(clippy::tabs_in_doc_comments)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::{Document, ExportError, FormatWriter, Out, Part, Tally, WriterContext, describe};
+use super::{Document, ExportError, FormatWriter, Part, Tally, WriterContext, describe};
 
 pub struct BratWriter<'a> {
     ctx_staging: &'a super::Staging,
@@ -65,10 +68,16 @@ impl<'a> BratWriter<'a> {
         })
     }
 
+    /// Write one small file whole. Not synced one by one (that would be two
+    /// fsyncs per document); a full disk shows up as a write error here.
     fn write_file(&mut self, rel: &str, bytes: &[u8]) -> Result<(), ExportError> {
-        let mut out: Out = self.ctx_staging.create(rel, rel)?;
-        out.write(bytes)?;
-        self.files.push(out.finish()?);
+        let path = self.ctx_staging.path(rel);
+        std::fs::write(&path, bytes).map_err(|source| ExportError::Io {
+            action: "write the export",
+            path,
+            source,
+        })?;
+        self.files.push(rel.to_owned());
         Ok(())
     }
 }

@@ -49,6 +49,9 @@
 //!
 //! ```
 
+// The examples above are real lines of the format, tabs included.
+#![allow(clippy::tabs_in_doc_comments)]
+
 use std::fmt::Write as _;
 
 use super::{

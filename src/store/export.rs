@@ -7,6 +7,9 @@
 //! It must not write anything, format files or filter labels (the caller
 //! decides what a label filter means and counts what it leaves out).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use rusqlite::{OptionalExtension, params_from_iter};
 
 use super::{During, Store, StoreError, parse_json, to_usize};
@@ -56,9 +59,10 @@ pub struct ExportSpan {
     pub label: String,
     /// The stored copy of the covered text.
     pub text: String,
-    pub layer: String,
-    pub annotator: String,
-    pub origin: String,
+    /// The layer's name (shared by all spans of the layer).
+    pub layer: Arc<str>,
+    /// The annotator's name.
+    pub annotator: Arc<str>,
     pub attrs: crate::model::Attrs,
     pub note: String,
     pub score: Option<f64>,
@@ -128,9 +132,9 @@ impl Store {
             where_.join(" AND ")
         );
         let spans_sql = format!(
-            "SELECT s.id, s.start, s.\"end\", s.label, s.text, l.name, a.name, s.origin, s.attrs,
+            "SELECT s.id, s.start, s.\"end\", s.label, s.text, s.layer_id, s.annotator_id, s.attrs,
                     s.note, s.score, s.model, s.created_at, s.updated_at
-             FROM spans s JOIN layers l ON l.id = s.layer_id JOIN annotators a ON a.id = s.annotator_id
+             FROM spans s
              WHERE s.doc_id = ?1 AND s.deleted_at IS NULL AND s.layer_id IN ({})
              ORDER BY s.start, s.\"end\", s.layer_id, s.id",
             (0..query.layers.len())
@@ -138,6 +142,10 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let names = Names {
+            layers: self.names("SELECT id, name FROM layers")?,
+            annotators: self.names("SELECT id, name FROM annotators")?,
+        };
         let mut docs = self
             .conn
             .prepare(&docs_sql)
@@ -163,7 +171,7 @@ impl Store {
                 .during("read spans for an export")?;
             let mut out = Vec::new();
             while let Some(r) = span_rows.next().during("read spans for an export")? {
-                out.push(read_span(r)?);
+                out.push(read_span(r, &names)?);
             }
             each(ExportDocument {
                 id,
@@ -177,18 +185,55 @@ impl Store {
     }
 }
 
-fn read_span(r: &rusqlite::Row<'_>) -> Result<ExportSpan, StoreError> {
+/// Layer and annotator names by id, shared by every span.
+struct Names {
+    layers: HashMap<i64, Arc<str>>,
+    annotators: HashMap<i64, Arc<str>>,
+}
+
+impl Store {
+    fn names(&self, sql: &str) -> Result<HashMap<i64, Arc<str>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(sql)
+            .during("read layer and annotator names")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, Arc::from(r.get::<_, String>(1)?)))
+            })
+            .during("read layer and annotator names")?;
+        rows.collect::<Result<_, _>>()
+            .during("read layer and annotator names")
+    }
+}
+
+fn read_span(r: &rusqlite::Row<'_>, names: &Names) -> Result<ExportSpan, StoreError> {
     let get = |e| StoreError::Sqlite {
         action: "read spans for an export",
         source: e,
     };
     let id: crate::model::SpanId = r.get(0).map_err(get)?;
-    let attrs: String = r.get(8).map_err(get)?;
-    let attrs = match parse_json(&attrs, "spans.attrs")? {
-        serde_json::Value::Object(map) => map,
-        other => {
+    let name =
+        |map: &HashMap<i64, Arc<str>>, col: usize, what: &str| -> Result<Arc<str>, StoreError> {
+            let key: i64 = r.get(col).map_err(get)?;
+            map.get(&key).cloned().ok_or_else(|| StoreError::Corrupt {
+                what: format!("span {id} names {what} {key}, which does not exist"),
+            })
+        };
+    let attrs = match r.get_ref(7).map_err(get)?.as_str() {
+        // Most spans have none: skip the parse.
+        Ok("{}") => crate::model::Attrs::new(),
+        Ok(src) => match parse_json(src, "spans.attrs")? {
+            serde_json::Value::Object(map) => map,
+            other => {
+                return Err(StoreError::Corrupt {
+                    what: format!("span {id} has attributes {other}"),
+                });
+            }
+        },
+        Err(_) => {
             return Err(StoreError::Corrupt {
-                what: format!("span {id} has attributes {other}"),
+                what: format!("span {id} has attributes that are not text"),
             });
         }
     };
@@ -198,15 +243,14 @@ fn read_span(r: &rusqlite::Row<'_>) -> Result<ExportSpan, StoreError> {
         end: to_usize(r.get(2).map_err(get)?, "spans.end")?,
         label: r.get(3).map_err(get)?,
         text: r.get(4).map_err(get)?,
-        layer: r.get(5).map_err(get)?,
-        annotator: r.get(6).map_err(get)?,
-        origin: r.get(7).map_err(get)?,
+        layer: name(&names.layers, 5, "layer")?,
+        annotator: name(&names.annotators, 6, "annotator")?,
         attrs,
-        note: r.get(9).map_err(get)?,
-        score: r.get(10).map_err(get)?,
-        model: r.get(11).map_err(get)?,
-        created_at: r.get(12).map_err(get)?,
-        updated_at: r.get(13).map_err(get)?,
+        note: r.get(8).map_err(get)?,
+        score: r.get(9).map_err(get)?,
+        model: r.get(10).map_err(get)?,
+        created_at: r.get(11).map_err(get)?,
+        updated_at: r.get(12).map_err(get)?,
     })
 }
 

@@ -184,20 +184,23 @@ pub fn sample_project(path: &Path) {
     mark_done(path, 1, layla);
 }
 
+/// A span read from NewsFANE: code-point start, end, label.
+type Tagged = (usize, usize, String);
+
 /// NewsFANE as documents of 20 sentences (tokens joined by spaces, sentences
 /// by `\n`, U+200E/U+200F and the BOM removed) with its tags in layer
 /// `newsfane`. Returns the number of spans.
 pub fn newsfane_project(path: &Path, newsfane: &Path) -> usize {
     let bytes = std::fs::read(newsfane).unwrap();
     let src = String::from_utf8(bytes).unwrap();
-    let mut docs: Vec<(String, Vec<(usize, usize, String)>)> = Vec::new();
+    let mut docs: Vec<(String, Vec<Tagged>)> = Vec::new();
     let mut text = String::new();
     let mut len = 0usize;
     let mut spans = Vec::new();
-    let mut open: Option<(usize, usize, String)> = None;
+    let mut open: Option<Tagged> = None;
     let mut sentences = 0;
     let mut in_sentence = false;
-    let close = |open: &mut Option<(usize, usize, String)>, spans: &mut Vec<_>| {
+    let close = |open: &mut Option<Tagged>, spans: &mut Vec<_>| {
         if let Some(s) = open.take() {
             spans.push(s);
         }
