@@ -5,6 +5,7 @@
 //! turns user intent into commands run after the UI pass.
 
 pub mod cli;
+pub mod export;
 pub mod fonts;
 pub mod io;
 pub mod layout;

@@ -110,6 +110,7 @@ pub use browse::{DocQuery, DocRow, Sort, Status};
 
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
 
+mod export;
 mod layers;
 mod measure;
 mod progress;
@@ -485,6 +486,7 @@ pub enum StoreError {
 }
 
 pub use crate::model::Direction;
+pub use export::{DoneBy, ExportDocument, ExportQuery, ExportSpan};
 pub use layers::Copied;
 pub use progress::Progress;
 pub use review::ReviewStatus;
