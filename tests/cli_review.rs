@@ -146,3 +146,46 @@ fn bad_input_exits_1_for_the_work_and_2_for_usage() {
     assert!(err.contains("there is no project at"), "{err}");
     assert!(!missing.exists(), "a missing project is not created");
 }
+
+#[test]
+fn export_writes_checked_jsonl_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = project(dir.path());
+    let db = db.to_str().unwrap();
+    let out = dir.path().join("layla.jsonl");
+    let args = [
+        "export",
+        "--db",
+        db,
+        "--format",
+        "jsonl",
+        "--layer",
+        "layla",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let (code, stdout, err) = tawsim(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("1 documents, 2 spans (ACTOR 1, PLACE 1)"),
+        "{stdout}"
+    );
+    let line = std::fs::read_to_string(&out).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let text: Vec<char> = doc["text"].as_str().unwrap().chars().collect();
+    for span in doc["label"].as_array().unwrap() {
+        let (s, e) = (
+            span[0].as_u64().unwrap() as usize,
+            span[1].as_u64().unwrap() as usize,
+        );
+        let covered: String = text[s..e].iter().collect();
+        assert!(["إدلب", "بوتين"].contains(&covered.as_str()), "{covered}");
+    }
+    // The output exists now: refused without --force, and left as it was.
+    let (code, _, err) = tawsim(&args);
+    assert_eq!(code, 1);
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), line);
+    let (code, _, _) = tawsim(&["export", "--db", db, "--format", "docx", "--out", "x"]);
+    assert_eq!(code, 2);
+}

@@ -75,6 +75,14 @@ pub enum Command {
     #[command(after_help = "Example:
   tawsim agreement --db news.db --layers layla,omar,ner-model --json")]
     Agreement(AgreementArgs),
+    /// Export a layer (or all, or gold) as jsonl, brat, conll, hf or csv,
+    /// with a manifest; every written span is checked against the text.
+    #[command(after_help = "Examples:
+  tawsim export --db news.db --format jsonl --layer gold --out gold.jsonl
+  tawsim export --db news.db --format conll --layer layla --only-done --out layla.conll
+  tawsim export --db news.db --format hf --split 80,10,10 --seed 7 --out hf/
+  tawsim export --db news.db --format csv --offsets utf16 --out audit.csv")]
+    Export(crate::export::ExportArgs),
     /// List documents with their status, review status and span counts.
     #[command(after_help = "Examples:
   tawsim docs --db news.db --annotator layla --status done
@@ -136,6 +144,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Validate(args) => validate(args),
         Command::Evaluate(args) => review::evaluate(args),
         Command::Agreement(args) => review::agreement(args),
+        Command::Export(args) => export(args),
         Command::Docs(args) => project::docs(args),
         Command::Stats(args) => project::stats(args),
         Command::Annotators(args) => project::annotators(args),
@@ -186,6 +195,33 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let report = result.with_context(|| format!("importing into {}", args.db.display()))?;
     println!("{report}");
+    Ok(())
+}
+
+fn export(args: crate::export::ExportArgs) -> anyhow::Result<()> {
+    let spinner = progress_bar();
+    spinner.set_message("exporting");
+    let manifest = crate::export::run(&args)
+        .with_context(|| format!("exporting {} as {:?}", args.db.display(), args.format));
+    spinner.finish_and_clear();
+    let manifest = manifest?;
+    let labels: Vec<String> = manifest
+        .labels
+        .iter()
+        .map(|(label, n)| format!("{label} {n}"))
+        .collect();
+    println!(
+        "wrote {}: {} documents, {} spans ({}); every span's text checked ({} spans); offsets in {}",
+        args.out.display(),
+        manifest.documents,
+        manifest.spans,
+        labels.join(", "),
+        manifest.checked_spans,
+        manifest.offsets
+    );
+    for (name, policy) in &manifest.policies {
+        println!("  {name}: {} ({})", policy.count, policy.rule);
+    }
     Ok(())
 }
 

@@ -412,7 +412,7 @@ impl ArticleView {
         let font = egui::FontId::proportional((input.font_size * 0.42).max(8.0));
         for (span, g) in input.spans.iter().zip(&self.geometry) {
             // Cheap test first: most spans of a long document are off screen.
-            if !g.boxes.iter().any(|b| visible(b)) {
+            if !g.boxes.iter().any(visible) {
                 continue;
             }
             let Some(first) = self.start_box(span, g) else {
