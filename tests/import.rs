@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use tawsim::io::{ImportError, MAX_TITLE_CHARS, import_txt_files, parse_txt, read_txt};
 use tawsim::store::{Imported, Store, sha256_hex};
 
-const SAMPLE: &str = "/work/shared/data/seed/idlib-ceasefire-ar.txt";
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/samples/idlib-ceasefire-ar.txt"
+);
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -9,7 +9,10 @@ use tawsim::store::{
     Direction, Imported, NewDocument, SCHEMA_VERSION, Store, StoreError, sha256_hex,
 };
 
-const SAMPLE: &str = "/work/shared/data/seed/idlib-ceasefire-ar.txt";
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/samples/idlib-ceasefire-ar.txt"
+);
 
 fn sample_text() -> String {
     std::fs::read_to_string(SAMPLE).unwrap()
