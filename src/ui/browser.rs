@@ -505,7 +505,8 @@ fn chip(ui: &mut egui::Ui, text: &str, fill: Color32, color: Color32) {
         .corner_radius(3)
         .inner_margin(egui::Margin::symmetric(4, 0))
         .show(ui, |ui| {
-            ui.label(RichText::new(text).small().color(color));
+            // A chip never wraps inside: the row wraps whole chips instead.
+            ui.add(egui::Label::new(RichText::new(text).small().color(color)).extend());
         });
 }
 

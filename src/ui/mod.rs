@@ -529,6 +529,14 @@ impl App {
                             self.commands.push(command);
                         }
                     }
+                    ui.separator();
+                    let open = self.open.is_some();
+                    if ui
+                        .add_enabled(open, egui::Button::new("History…"))
+                        .clicked()
+                    {
+                        self.commands.push(Command::ShowHistory);
+                    }
                 });
                 ui.menu_button("View", |ui| {
                     for (name, command) in [
@@ -559,15 +567,6 @@ impl App {
                         if ui.radio(current == Some(dir), name).clicked() {
                             self.commands.push(Command::SetDirection(dir));
                         }
-                    }
-                });
-                ui.menu_button("Document", |ui| {
-                    let open = self.open.is_some();
-                    if ui
-                        .add_enabled(open, egui::Button::new("History…"))
-                        .clicked()
-                    {
-                        self.commands.push(Command::ShowHistory);
                     }
                 });
                 ui.menu_button("Annotator", |ui| self.annotator_menu(ui));
