@@ -244,3 +244,44 @@ fn blind_annotation_hides_other_layers_until_the_document_is_done() {
     harness.run();
     assert_eq!(harness.state().spans().len(), 3);
 }
+
+#[test]
+fn the_evaluation_window_shows_precision_and_recall_per_label() {
+    let (_setup, store) = two_annotators();
+    let mut harness = harness(store);
+    harness.get_by_label("Review").click();
+    harness.run();
+    harness.get_by_label("Evaluate a layer…").click();
+    harness.run();
+    // Evaluate layla (layer 1) against omar (layer 2).
+    for (which, layer) in [("evaluate", "1"), ("against", "2")] {
+        harness
+            .get_by_role_and_label(egui::Role::ComboBox, which)
+            .click();
+        harness.run();
+        harness.get_by_label(layer).click();
+        harness.run();
+    }
+    harness.get_by_label("Evaluate").click();
+    let mut shown = false;
+    for _ in 0..300 {
+        harness.step();
+        if harness.query_all_by_label("ALL").next().is_some() {
+            shown = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(shown, "the evaluation table appears");
+    // Exact: layla's إدلب matches; بوتين is a label conflict; omar's الخميس is missed.
+    assert!(
+        harness
+            .query_by_label_contains("2 misses, 1 false alarms")
+            .is_some()
+    );
+    assert_eq!(
+        harness.query_all_by_label("0.400").count(),
+        2,
+        "F1 exact and overlap"
+    );
+}

@@ -20,7 +20,7 @@ use super::text_engine::TextEngine;
 use super::{App, LIST_FONT_SIZE};
 use crate::model::LayerId;
 use crate::review::agreement::Agreement;
-use crate::review::evaluate::Matching;
+use crate::review::evaluate::{Evaluation, Matching};
 use crate::store::{Progress, Store};
 
 /// State of the agreement window.
@@ -415,4 +415,220 @@ fn index_axis(names: Vec<String>) -> impl Fn(GridMark, &RangeInclusive<f64>) -> 
             String::new()
         }
     }
+}
+
+/// State of the evaluation window: a layer against a reference layer.
+#[derive(Default)]
+pub(super) struct EvaluationWindow {
+    pub(super) open: bool,
+    layer: Option<LayerId>,
+    reference: Option<LayerId>,
+    result: Option<Result<[Evaluation; 2], String>>,
+    pending: Option<Receiver<Result<[Evaluation; 2], String>>>,
+}
+
+impl App {
+    fn start_evaluation(&mut self, layer: LayerId, reference: LayerId) {
+        match self.store.path().map(|p| p.to_path_buf()) {
+            Some(path) => {
+                let (tx, rx) = channel();
+                std::thread::spawn(move || {
+                    let result = Store::open(&path)
+                        .and_then(|store| store.evaluate(layer, reference))
+                        .map_err(|e| format!("{:#}", anyhow::Error::from(e)));
+                    let _ = tx.send(result);
+                });
+                self.evaluation.pending = Some(rx);
+                self.evaluation.result = None;
+            }
+            None => {
+                self.evaluation.result = Some(
+                    self.store
+                        .evaluate(layer, reference)
+                        .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
+                );
+            }
+        }
+    }
+
+    /// Review ▸ Evaluate a layer…: precision, recall and F1 per label against
+    /// a reference (gold by default), and the misses and false alarms.
+    pub(super) fn evaluation_window(&mut self, ctx: &egui::Context) {
+        if !self.evaluation.open {
+            return;
+        }
+        if let Some(rx) = &self.evaluation.pending {
+            match rx.try_recv() {
+                Ok(result) => {
+                    self.evaluation.result = Some(result);
+                    self.evaluation.pending = None;
+                }
+                Err(TryRecvError::Empty) => ctx.request_repaint(),
+                Err(TryRecvError::Disconnected) => {
+                    self.evaluation.result = Some(Err("the evaluation stopped".into()));
+                    self.evaluation.pending = None;
+                }
+            }
+        }
+        if self.evaluation.reference.is_none() {
+            self.evaluation.reference = self
+                .layers
+                .iter()
+                .find(|l| l.kind == crate::store::LayerKind::Gold)
+                .map(|l| l.id);
+        }
+        let mut open = true;
+        let mut compute = None;
+        egui::Window::new("Evaluation")
+            .open(&mut open)
+            .default_size([640.0, 560.0])
+            .show(ctx, |ui| {
+                let name = |id: Option<LayerId>| {
+                    id.and_then(|id| self.layer_names.get(&id).cloned())
+                        .unwrap_or_else(|| "choose…".into())
+                };
+                ui.horizontal(|ui| {
+                    for (which, title) in [(0, "evaluate"), (1, "against")] {
+                        let title_label = ui.label(title);
+                        let current = if which == 0 {
+                            self.evaluation.layer
+                        } else {
+                            self.evaluation.reference
+                        };
+                        // Layer names may be Arabic: the closed box shows a
+                        // number, the list shapes names with the text engine.
+                        let shown = match current {
+                            Some(id) if name(Some(id)).is_ascii() => name(Some(id)),
+                            Some(id) => format!("layer {id}"),
+                            None => "choose…".into(),
+                        };
+                        let color = ui.visuals().text_color();
+                        egui::ComboBox::from_id_salt(("evaluation-layer", which))
+                            .selected_text(shown)
+                            .show_ui(ui, |ui| {
+                                for layer in &self.layers {
+                                    let picked = ui
+                                        .horizontal(|ui| {
+                                            let r = ui.selectable_label(
+                                                current == Some(layer.id),
+                                                format!("{}", layer.id),
+                                            );
+                                            self.engine.label(
+                                                ui,
+                                                &layer.name,
+                                                14.0,
+                                                color,
+                                                Sense::hover(),
+                                            );
+                                            r
+                                        })
+                                        .inner;
+                                    if picked.clicked() {
+                                        if which == 0 {
+                                            self.evaluation.layer = Some(layer.id);
+                                        } else {
+                                            self.evaluation.reference = Some(layer.id);
+                                        }
+                                    }
+                                }
+                            })
+                            .response
+                            .labelled_by(title_label.id);
+                    }
+                    let ready = self.evaluation.pending.is_none()
+                        && self.evaluation.layer.is_some()
+                        && self.evaluation.reference.is_some()
+                        && self.evaluation.layer != self.evaluation.reference;
+                    if ui
+                        .add_enabled(ready, egui::Button::new("Evaluate"))
+                        .clicked()
+                    {
+                        compute = self.evaluation.layer.zip(self.evaluation.reference);
+                    }
+                    if self.evaluation.pending.is_some() {
+                        ui.spinner();
+                    }
+                });
+                ui.separator();
+                match &self.evaluation.result {
+                    None => {}
+                    Some(Err(error)) => {
+                        let color = ui.visuals().error_fg_color;
+                        self.engine.label(ui, error, 14.0, color, Sense::hover());
+                    }
+                    Some(Ok(results)) => evaluation_result(ui, &mut self.engine, results),
+                }
+            });
+        if let Some((layer, reference)) = compute {
+            self.start_evaluation(layer, reference);
+        }
+        self.evaluation.open = open;
+    }
+}
+
+fn evaluation_result(ui: &mut egui::Ui, engine: &mut TextEngine, results: &[Evaluation; 2]) {
+    egui::Grid::new("evaluation-table")
+        .striped(true)
+        .show(ui, |ui| {
+            for h in [
+                "matching",
+                "label",
+                "tp",
+                "fp",
+                "fn",
+                "precision",
+                "recall",
+                "F1",
+            ] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for e in results {
+                for (label, c) in e.per_label.iter().chain([(&"ALL".to_owned(), &e.overall)]) {
+                    ui.label(e.matching.as_str());
+                    ui.label(label);
+                    ui.label(c.tp.to_string());
+                    ui.label(c.fp.to_string());
+                    ui.label(c.fn_.to_string());
+                    ui.label(fmt(c.precision()));
+                    ui.label(fmt(c.recall()));
+                    ui.label(fmt(c.f1()));
+                    ui.end_row();
+                }
+            }
+        });
+    ui.separator();
+    let exact = &results[0];
+    ui.label(format!(
+        "Exact matching: {} misses, {} false alarms (first 200 of each)",
+        exact.misses.len(),
+        exact.false_alarms.len()
+    ));
+    let color = ui.visuals().text_color();
+    egui::ScrollArea::vertical()
+        .id_salt("evaluation-errors")
+        .max_height(260.0)
+        .show(ui, |ui| {
+            for (kind, spans) in [
+                ("miss", &exact.misses),
+                ("false alarm", &exact.false_alarms),
+            ] {
+                for span in spans.iter().take(200) {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(kind).small().weak());
+                        ui.label(
+                            RichText::new(format!(
+                                "doc {} {}–{} {}",
+                                span.doc,
+                                span.range.start(),
+                                span.range.end(),
+                                span.label
+                            ))
+                            .small(),
+                        );
+                        engine.label(ui, &span.text, 14.0, color, Sense::hover());
+                    });
+                }
+            }
+        });
 }

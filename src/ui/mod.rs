@@ -257,6 +257,7 @@ pub struct App {
     review: Option<review::Review>,
     agreement: dashboard::AgreementWindow,
     progress: dashboard::ProgressWindow,
+    evaluation: dashboard::EvaluationWindow,
     open: Option<OpenDoc>,
     histories: HashMap<DocId, History>,
     engine: TextEngine,
@@ -298,6 +299,7 @@ impl App {
             review: None,
             agreement: Default::default(),
             progress: Default::default(),
+            evaluation: Default::default(),
             open: None,
             histories: HashMap::new(),
             engine: TextEngine::new(),
@@ -814,6 +816,7 @@ impl App {
     fn dialogs(&mut self, ctx: &egui::Context) {
         self.agreement_window(ctx);
         self.progress_window(ctx);
+        self.evaluation_window(ctx);
         if let Some(name) = &mut self.name_prompt {
             let mut submit = None;
             let mut cancel = false;

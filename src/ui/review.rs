@@ -356,6 +356,9 @@ impl App {
         if ui.button("Agreement…").clicked() {
             self.agreement.open = true;
         }
+        if ui.button("Evaluate a layer…").clicked() {
+            self.evaluation.open = true;
+        }
         if ui.button("Progress…").clicked() {
             self.progress.open = true;
         }
