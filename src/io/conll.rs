@@ -256,6 +256,7 @@ fn close(open: &mut Option<Open>, group: Option<&mut Group>) {
         score: None,
         model: None,
         attrs: Attrs::new(),
+        note: String::new(),
         field: format!("the span from line {}", span.line),
     });
 }

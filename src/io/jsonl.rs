@@ -16,7 +16,7 @@
 //! | `title` | string | display title (default: `id`, else the text's first line, cut to 80 characters) |
 //! | `meta` | object | kept in the document's `meta.meta` |
 //! | `label` | `[[start, end, "LABEL"], …]` | spans in doccano's form |
-//! | `spans` | `[{"start", "end", "label", "text"?, "score"?, "model"?, "attrs"?}, …]` | spans with their details |
+//! | `spans` | `[{"start", "end", "label", "text"?, "score"?, "model"?, "attrs"?, "notes"?}, …]` | spans with their details; when a line has both `label` and `spans`, only `spans` is read |
 //!
 //! Offsets are Unicode code points (Python `str` indices) into `text`, start
 //! inclusive, end exclusive. A span's `text`, when given, must equal the text
@@ -142,7 +142,11 @@ fn parse_line(
         Some(other) => return Err(format!("meta: expected an object, found {}", kind(other))),
     };
     let mut spans = Vec::new();
+    // `spans` carries more (text, score, attributes, notes); a line with both
+    // (as tawsim's own export writes, for doccano) is read from `spans`.
+    let has_spans = matches!(object.get("spans"), Some(Value::Array(_)));
     match object.get("label") {
+        _ if has_spans => {}
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
@@ -226,6 +230,7 @@ fn doccano_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
         score: None,
         model: None,
         attrs: Attrs::new(),
+        note: String::new(),
         field,
     })
 }
@@ -294,6 +299,32 @@ fn object_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
             ));
         }
     };
+    // tawsim's own export writes notes as a list of strings (`[]`: none).
+    let note = match get("notes") {
+        None => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => {
+            let mut lines = Vec::new();
+            for item in items {
+                match item {
+                    Value::String(s) => lines.push(s.as_str()),
+                    other => {
+                        return Err(format!(
+                            "{field}.notes: expected strings, found {}",
+                            kind(other)
+                        ));
+                    }
+                }
+            }
+            lines.join("\n")
+        }
+        Some(other) => {
+            return Err(format!(
+                "{field}.notes: expected a list of strings, found {}",
+                kind(other)
+            ));
+        }
+    };
     Ok(ImportSpan {
         start,
         end,
@@ -302,6 +333,7 @@ fn object_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
         score,
         model,
         attrs,
+        note,
         field,
     })
 }

@@ -64,6 +64,8 @@ pub struct ImportSpan {
     pub score: Option<f64>,
     pub model: Option<String>,
     pub attrs: Attrs,
+    /// A note on the span (`""`: none).
+    pub note: String,
     /// Where the span sits in its record, for messages, e.g. `spans[2]` or `label[0]`.
     pub field: String,
 }
@@ -409,8 +411,9 @@ impl Store {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text,
-                                        origin, attrs, score, model, schema_version, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'imported', ?8, ?9, ?10, ?11, ?12, ?12)",
+                                        origin, attrs, score, model, schema_version, created_at, updated_at,
+                                        note)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'imported', ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
                 )
                 .during("import a span")?;
             for (span, text) in record.spans.iter().zip(covered) {
@@ -432,7 +435,8 @@ impl Store {
                         span.score,
                         span.model,
                         schema_version,
-                        at
+                        at,
+                        span.note
                     ])
                     .during("import a span")?;
                 ids.push(tx.last_insert_rowid());
@@ -573,6 +577,7 @@ mod tests {
             score: None,
             model: None,
             attrs: Attrs::new(),
+            note: String::new(),
             field: "spans[0]".into(),
         }
     }

@@ -1,18 +1,8 @@
-//! PENDING (for the lead, after merging `import`): move this file to
-//! `tests/export_jsonl_roundtrip.rs`. It is written against the JSONL importer
-//! of the `import` branch (a2e00b9: `tawsim::io::jsonl::parse_jsonl`,
-//! `Store::import_records`), which was not on main when the export was built.
-//! It will fail until the JSONL reader (1) takes a span's `notes` list back
-//! into its note (one element, or the elements joined by "\n"; `[]` = no
-//! note) and (2) reads `spans` INSTEAD of `label` when a line has both (the
-//! export writes both, for doccano; reading both makes every span twice and
-//! the dedupe keeps the `label` one, which has no attributes).
-//!
 //! jsonl export → import into a new project → jsonl export is byte-identical:
 //! ids, titles, texts, meta, spans with their layer, annotator, attributes,
 //! notes, score and model.
 
-#[path = "../export_fixture/mod.rs"]
+#[path = "export_fixture/mod.rs"]
 mod export_fixture;
 
 use tawsim::export::{ExportOptions, Format, export};
@@ -53,7 +43,13 @@ fn jsonl_export_import_export_is_byte_identical() {
     let read = parse_jsonl(&bytes, &first.display().to_string(), "model");
     assert!(read.problems.is_empty(), "{:?}", read.problems);
     store_b
-        .import_records(&read.records, layla, false, ImportReport::default(), &mut |_, _| true)
+        .import_records(
+            &read.records,
+            layla,
+            false,
+            ImportReport::default(),
+            &mut |_, _| true,
+        )
         .unwrap();
 
     let second = dir.path().join("second.jsonl");
