@@ -16,15 +16,16 @@
 //! | `title` | string | display title (default: `id`, else the text's first line, cut to 80 characters) |
 //! | `meta` | object | kept in the document's `meta.meta` |
 //! | `label` | `[[start, end, "LABEL"], …]` | spans in doccano's form |
-//! | `spans` | `[{"start", "end", "label", "text"?, "score"?, "model"?, "attrs"?, "notes"?}, …]` | spans with their details; when a line has both `label` and `spans`, only `spans` is read |
+//! | `spans` | `[{"start", "end", "label", "text"?, "score"?, "model"?, "attrs"?, "notes"?}, …]` | spans with their details; a `label` entry with the same offsets and label as a `spans` entry is the same span, read once |
 //!
 //! Offsets are Unicode code points (Python `str` indices) into `text`, start
 //! inclusive, end exclusive. A span's `text`, when given, must equal the text
 //! at its offsets. Other fields are ignored. Example (one line):
 //!
 //! ```json
-//! {"id": "a1", "text": "قصف على إدلب", "label": [[8, 12, "GPE"]],
-//!  "spans": [{"start": 0, "end": 3, "label": "EVENT", "text": "قصف", "score": 0.91, "model": "ner-v2"}]}
+//! {"id": "a1", "text": "قصف على إدلب",
+//!  "spans": [{"start": 0, "end": 3, "label": "EVENT", "text": "قصف", "score": 0.91, "model": "ner-v2", "notes": ["غارة"]},
+//!            {"start": 8, "end": 12, "label": "GPE"}]}
 //! ```
 //!
 //! A bad line is reported as `file:line: field: reason`, e.g.
@@ -142,11 +143,7 @@ fn parse_line(
         Some(other) => return Err(format!("meta: expected an object, found {}", kind(other))),
     };
     let mut spans = Vec::new();
-    // `spans` carries more (text, score, attributes, notes); a line with both
-    // (as tawsim's own export writes, for doccano) is read from `spans`.
-    let has_spans = matches!(object.get("spans"), Some(Value::Array(_)));
     match object.get("label") {
-        _ if has_spans => {}
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
@@ -163,9 +160,19 @@ fn parse_line(
     match object.get("spans") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
+            let mut detailed = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                spans.push(object_span(item, i)?);
+                detailed.push(object_span(item, i)?);
             }
+            // A `label` entry that repeats a `spans` entry (same offsets and
+            // label, as tawsim's own export writes for doccano) is the same
+            // span: keep the detailed one only.
+            spans.retain(|l: &ImportSpan| {
+                !detailed
+                    .iter()
+                    .any(|d| (d.start, d.end, &d.label) == (l.start, l.end, &l.label))
+            });
+            spans.extend(detailed);
         }
         Some(other) => {
             return Err(format!(
@@ -362,24 +369,30 @@ mod tests {
 
     #[test]
     fn both_span_forms_are_read_with_their_fields() {
-        let src = "\u{feff}{\"id\": 7, \"text\": \"قصف على إدلب\", \"label\": [[8, 12, \"GPE\"]], \"spans\": [{\"start\": 0, \"end\": 3, \"label\": \"EVENT\", \"text\": \"قصف\", \"score\": 0.5, \"model\": \"m\", \"attrs\": {\"k\": 1}}]}\r\n\r\n";
+        let src = "\u{feff}{\"id\": 7, \"text\": \"قصف على إدلب\", \"label\": [[8, 12, \"GPE\"]]}\r\n\r\n{\"text\": \"قصف حماة\", \"label\": [[0, 3, \"EVENT\"]], \"spans\": [{\"start\": 0, \"end\": 3, \"label\": \"EVENT\", \"text\": \"قصف\", \"score\": 0.5, \"model\": \"m\", \"attrs\": {\"k\": 1}, \"notes\": [\"غارة\", \"ليلية\"]}]}\n";
         let read = parse_jsonl(src.as_bytes(), "dir/a.jsonl", "L");
         assert!(read.problems.is_empty(), "{:?}", read.problems);
         assert!(read.had_bom);
-        let [record] = read.records.as_slice() else {
-            panic!("one record")
+        let [first, second] = read.records.as_slice() else {
+            panic!("two records")
         };
-        assert_eq!(record.doc.text, "قصف على إدلب");
-        assert_eq!(record.doc.title, "7");
-        assert_eq!(record.doc.meta["id"], "7");
-        assert_eq!(record.doc.meta["file_name"], "a.jsonl");
-        assert_eq!(record.line, 1);
-        assert_eq!(record.spans[0].label, "GPE");
-        assert_eq!((record.spans[0].start, record.spans[0].end), (8, 12));
-        assert_eq!(record.spans[1].score, Some(0.5));
-        assert_eq!(record.spans[1].model.as_deref(), Some("m"));
-        assert_eq!(record.spans[1].attrs["k"], 1);
-        assert_eq!(record.spans[1].field, "spans[0]");
+        assert_eq!(first.doc.text, "قصف على إدلب");
+        assert_eq!(first.doc.title, "7");
+        assert_eq!(first.doc.meta["id"], "7");
+        assert_eq!(first.doc.meta["file_name"], "a.jsonl");
+        assert_eq!(first.line, 1);
+        assert_eq!(first.spans[0].label, "GPE");
+        assert_eq!((first.spans[0].start, first.spans[0].end), (8, 12));
+        // A `label` entry repeating a `spans` entry is read once, with its details.
+        assert_eq!(second.line, 3);
+        let [span] = second.spans.as_slice() else {
+            panic!("one span, from `spans`")
+        };
+        assert_eq!(span.score, Some(0.5));
+        assert_eq!(span.model.as_deref(), Some("m"));
+        assert_eq!(span.attrs["k"], 1);
+        assert_eq!(span.note, "غارة\nليلية");
+        assert_eq!(span.field, "spans[0]");
     }
 
     #[test]
