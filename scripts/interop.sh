@@ -25,3 +25,5 @@ fi
 
 cargo run --quiet --example export_fixtures -- "$out" "$root/tests/data/newsfane/NewsFANE_Gold_2014_170K.txt"
 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 "$venv/bin/python" tests/interop/check.py "$out"
+cargo run --quiet --example agreement_fixture -- "$out"
+"$venv/bin/python" tests/interop/check_agreement.py "$out"
