@@ -103,8 +103,9 @@ pub struct ImportArgs {
     /// The project to import into (created if it does not exist).
     #[arg(long, value_name = "PROJECT.db")]
     pub db: PathBuf,
-    /// File format. Default: by extension (.txt; .jsonl; .conll/.bio/.iob/.iob2).
-    #[arg(long, value_parser = ["txt", "jsonl", "conll"])]
+    /// File format. Default: by extension (.txt; .jsonl; .conll/.bio/.iob/.iob2;
+    /// .ann for brat, with its .txt beside it).
+    #[arg(long, value_parser = ["txt", "jsonl", "conll", "brat"])]
     pub format: Option<String>,
     /// Layer for the imported spans. Default: each file's name.
     #[arg(long, value_name = "NAME")]

@@ -13,6 +13,7 @@
 //! always Unicode code points (Python `str` indices), start inclusive, end
 //! exclusive.
 
+pub mod brat;
 pub mod conll;
 pub mod jsonl;
 pub mod labelmap;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::labelmap::{LabelMap, Mapped};
-use super::{conll, jsonl, txt};
+use super::{brat, conll, jsonl, txt};
 use crate::model::AnnotatorId;
 use crate::schema::Schema;
 use crate::store::Store;
@@ -21,16 +21,19 @@ pub enum Format {
     Jsonl,
     /// CoNLL / BIO / IOB2 token files, see [`super::conll`].
     Conll,
+    /// brat standoff (`.ann` with its `.txt`), see [`super::brat`].
+    Brat,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Txt, Format::Jsonl, Format::Conll];
+    pub const ALL: [Format; 4] = [Format::Txt, Format::Jsonl, Format::Conll, Format::Brat];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Txt => "txt",
             Format::Jsonl => "jsonl",
             Format::Conll => "conll",
+            Format::Brat => "brat",
         }
     }
 
@@ -46,6 +49,7 @@ impl Format {
             "txt" => Some(Format::Txt),
             "jsonl" => Some(Format::Jsonl),
             "conll" | "bio" | "iob" | "iob2" => Some(Format::Conll),
+            "ann" => Some(Format::Brat),
             _ => None,
         }
     }
@@ -160,6 +164,12 @@ fn expand(
             found.sort();
             let before = out.len();
             for file in found {
+                // The .txt of a brat pair is read with its .ann, not alone.
+                let brat_text = file.extension().is_some_and(|e| e == "txt")
+                    && file.with_extension("ann").is_file();
+                if brat_text && format != Some(Format::Txt) {
+                    continue;
+                }
                 if let Some(f) = Format::from_path(&file)
                     && format.is_none_or(|want| want == f)
                 {
@@ -260,6 +270,31 @@ pub fn read_inputs(
                 report.records += read.records.len() + read.problems.len();
                 report.boms_removed += usize::from(read.had_bom);
                 inputs.records.extend(read.records);
+                inputs.problems.extend(read.problems);
+            }
+            Format::Brat => {
+                let text_path = path.with_extension("txt");
+                let text = match std::fs::read(&text_path) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        report.records += 1;
+                        inputs.problems.push(Problem {
+                            file,
+                            line: None,
+                            reason: format!(
+                                "cannot read its text {} ({e}); a brat .ann needs its .txt beside it",
+                                text_path.display()
+                            ),
+                        });
+                        continue;
+                    }
+                };
+                let read = brat::parse_brat(&text, &bytes, &file, &layer);
+                report.records += 1;
+                report.boms_removed += usize::from(read.had_bom);
+                inputs
+                    .records
+                    .extend(read.record.filter(|_| read.problems.is_empty()));
                 inputs.problems.extend(read.problems);
             }
             Format::Conll => {
