@@ -262,28 +262,12 @@ fn line_of(bytes: &[u8], at: usize) -> usize {
     line
 }
 
-/// CRLF and lone CR to LF; returns the text and how many of each were replaced.
+/// CRLF and lone CR to LF; returns the text and how many of each were
+/// replaced. The byte-order mark was already removed from the bytes; this is
+/// [`crate::text::normalize_newlines`], the one place line ends are changed.
 fn normalize_newlines(text: &str) -> (String, usize, usize) {
-    if !text.contains('\r') {
-        return (text.to_owned(), 0, 0);
-    }
-    let mut out = String::with_capacity(text.len());
-    let (mut crlf, mut lone_cr) = (0, 0);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' {
-            if chars.peek() == Some(&'\n') {
-                chars.next();
-                crlf += 1;
-            } else {
-                lone_cr += 1;
-            }
-            out.push('\n');
-        } else {
-            out.push(c);
-        }
-    }
-    (out, crlf, lone_cr)
+    let n = crate::text::normalize_newlines(text);
+    (n.text, n.crlf, n.lone_cr)
 }
 
 /// If the first line is a `title:`/`العنوان:` header with a value, its title and
