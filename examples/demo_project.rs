@@ -51,7 +51,10 @@ fn run() -> anyhow::Result<()> {
     let doc = store.documents()?.first().context("no sample imported")?.id;
     let text = store.document(doc)?.text;
     let chars: Vec<char> = text.chars().collect();
-    for &(needle, nth, label) in TAGS {
+    // A second annotator, omar, who disagrees on some spans: review mode
+    // (scripts/screenshot.sh … review) compares the two layers.
+    let omar = store.annotator_id("omar")?;
+    for (k, &(needle, nth, label)) in TAGS.iter().enumerate() {
         let n: Vec<char> = needle.chars().collect();
         let start = (0..chars.len())
             .filter(|&i| chars[i..].starts_with(&n))
@@ -59,6 +62,20 @@ fn run() -> anyhow::Result<()> {
             .with_context(|| format!("{needle} #{nth} is not in the sample article"))?;
         let range = CharRange::new(start, start + n.len())?;
         store.add_span(doc, annotator, range, label, Origin::Manual)?;
+        match k % 4 {
+            0 => {}
+            1 => {
+                let other = if label == "ACTOR" { "PLACE" } else { "ACTOR" };
+                store.add_span(doc, omar, range, other, Origin::Manual)?;
+            }
+            2 if range.len() > 2 => {
+                let shorter = CharRange::new(range.start(), range.end() - 2)?;
+                store.add_span(doc, omar, shorter, label, Origin::Manual)?;
+            }
+            _ => {
+                store.add_span(doc, omar, range, label, Origin::Manual)?;
+            }
+        }
     }
     // In a throw-away TAWSIM_HOME (the screenshot script's), also name the
     // annotator so the window opens without asking.

@@ -2,13 +2,15 @@
 # Take a screenshot of the real app under Xvfb, with the bundled sample
 # article and a few tagged spans, to look at it as a user would.
 #
-# Usage: scripts/screenshot.sh [OUT.png] [light|dark]
+# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review]
+# With `review`, the script opens Review ▸ Review mode before the shot.
 # Needs (installed here with apt-get when missing, as root): xvfb, imagemagick,
 # xdotool and Mesa's software OpenGL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshot.png}
 theme=${2:-light}
+mode=${3:-}
 
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
@@ -44,6 +46,13 @@ sleep 6
 # Maximise, then give the layout a moment.
 xdotool search --sync --name tawsim windowsize 1440 900 windowmove 0 0 >/dev/null 2>&1 || true
 sleep 2
+if [ "$mode" = review ]; then
+  # The Review menu, then its first item, "Review mode".
+  xdotool mousemove 289 11 click 1
+  sleep 1
+  xdotool mousemove 320 36 click 1
+  sleep 2
+fi
 mkdir -p "$(dirname "$out")"
 import -window root "$out"
 echo "wrote $out"
