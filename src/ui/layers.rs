@@ -182,14 +182,14 @@ impl App {
         self.reload_spans()
     }
 
+    /// R: hide the selected span of another layer as rejected, for me (in
+    /// review mode: the reviewer's rejection, then the queue moves on).
     pub(super) fn reject_selected(&mut self) -> anyhow::Result<()> {
-        if self.review.is_some() {
-            return self.review_reject();
-        }
         let Some((annotator, _)) = self.annotator.clone() else {
             self.name_prompt.get_or_insert_with(String::new);
             anyhow::bail!("set your annotator name before rejecting a span");
         };
+        let editable = self.review.as_ref().map(|r| r.gold).or(self.own_layer);
         let Some(open) = &mut self.open else {
             return Ok(());
         };
@@ -199,9 +199,13 @@ impl App {
         if open
             .spans
             .iter()
-            .any(|s| s.id == id && Some(s.layer) == self.own_layer)
+            .any(|s| s.id == id && Some(s.layer) == editable)
         {
-            anyhow::bail!("this span is in your own layer: press Delete to remove it");
+            anyhow::bail!(if self.review.is_some() {
+                "this is a gold span: press Delete to take it out of gold"
+            } else {
+                "this span is in your own layer: press Delete to remove it"
+            });
         }
         let change = Change::Reject { span: id };
         self.store.apply(&change, annotator)?;
@@ -211,9 +215,10 @@ impl App {
             .record(change);
         open.selected_span = None;
         self.status = Some(Status {
-            text: "span hidden as rejected (Ctrl+Z brings it back)".into(),
+            text: "rejected: hidden (Ctrl+Z brings it back)".into(),
             error: false,
         });
-        self.reload_spans()
+        self.reload_spans()?;
+        self.queue_advance()
     }
 }

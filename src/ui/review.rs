@@ -5,7 +5,8 @@
 //! compared span is ringed in the colour of its category — agreed (green),
 //! label conflict (red), partial overlap (orange), only in some layers (grey)
 //! — and the side panel lists the differences. Keys act on the selected span:
-//! **A** accepts it into gold, **R** rejects it, a **label key** corrects its
+//! **A** accepts it into gold, **R** rejects it (the same rejected mark as
+//! outside review, see `layers`), a **label key** corrects its
 //! label into gold; after dragging new edges, a label key puts the corrected
 //! span into gold with the previously selected span as its source.
 //! **Shift+A** accepts every agreed span. Every decision goes through the
@@ -223,37 +224,6 @@ impl App {
         self.queue_advance()
     }
 
-    /// R in review mode: reject the selected (non-gold) span.
-    pub(super) fn review_reject(&mut self) -> anyhow::Result<()> {
-        let reviewer = self.reviewer()?;
-        let (Some(review), Some(open)) = (&self.review, &mut self.open) else {
-            return Ok(());
-        };
-        let Some(id) = open.selected_span else {
-            return Ok(());
-        };
-        if open
-            .spans
-            .iter()
-            .any(|s| s.id == id && s.layer == review.gold)
-        {
-            anyhow::bail!("this is a gold span: press Delete to take it out of gold");
-        }
-        let change = Change::Reject { span: id };
-        self.store.apply(&change, reviewer)?;
-        self.histories
-            .entry(open.doc.id)
-            .or_default()
-            .record(change);
-        open.selected_span = None;
-        self.status = Some(Status {
-            text: "rejected (Ctrl+Z takes it back)".into(),
-            error: false,
-        });
-        self.reload_spans()?;
-        self.queue_advance()
-    }
-
     /// Shift+A: accept every span all compared layers agree on.
     pub(super) fn accept_agreed(&mut self) -> anyhow::Result<()> {
         let reviewer = self.reviewer()?;
@@ -300,7 +270,7 @@ impl App {
     }
 
     /// In queue mode, select the next undecided span (opening its document).
-    fn queue_advance(&mut self) -> anyhow::Result<()> {
+    pub(super) fn queue_advance(&mut self) -> anyhow::Result<()> {
         let Some(layer) = self.review.as_ref().and_then(|r| r.queue) else {
             return Ok(());
         };
