@@ -608,3 +608,53 @@ fn clicking_a_row_then_arrow_down_and_enter_opens_the_row_below() {
     harness.run();
     assert_eq!(harness.state().current_document(), Some(docs[4]));
 }
+
+/// Held by a test while the browser's reader must not answer.
+static GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn gated(store: &Store, job: tawsim::ui::browser::Job) -> tawsim::ui::browser::Answer {
+    let _open = GATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    tawsim::ui::browser::run_job(store, job)
+}
+
+/// The list reads on a thread of its own: while its queries are slow, frames
+/// go on with the list as it was (and a spinner), and the filtered rows come
+/// when the answers do.
+#[test]
+fn a_slow_query_never_freezes_the_window() {
+    let mut p = project();
+    p.store
+        .set_status(p.docs[4], p.layla, Status::Done)
+        .unwrap();
+    let _dir = p._dir;
+    let mut harness = harness(p.store);
+    assert!(harness.query_by_label("12 documents").is_some());
+    let reader = tawsim::store::Reader::new(harness.state().store(), gated, || {});
+    assert!(reader.is_threaded());
+    harness.state_mut().browser_mut().use_reader(reader);
+
+    let held = GATE.lock().unwrap();
+    harness.get_by_value("any status").click();
+    harness.run();
+    harness
+        .get_all_by_label("done")
+        .find(|n| n.accesskit_node().role() != egui::Role::Label)
+        .expect("a 'done' option in the status list")
+        .click();
+    harness.run_steps(10);
+    assert!(harness.state().browser().is_loading());
+    assert_eq!(harness.state().browser().shown_count(), (Some(12), false));
+    // The old list stays on screen meanwhile, and still opens documents.
+    assert!(harness.query_by_label("12 documents").is_some());
+    harness.get_by_label(&title(2)).click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().current_document(), Some(p.docs[2]));
+
+    drop(held);
+    harness.run();
+    assert!(!harness.state().browser().is_loading());
+    assert_eq!(harness.state().browser().shown_count(), (Some(1), true));
+    assert!(harness.query_by_label("1 document").is_some());
+    assert!(shown(&harness, &title(4)));
+    assert!(!shown(&harness, &title(0)));
+}

@@ -171,3 +171,44 @@ fn enter_in_the_search_box_opens_the_first_hit() {
     assert_eq!(harness.state().current_document(), Some(2));
     assert!(harness.state().errors().is_empty());
 }
+
+/// Held by a test while the search's reader must not answer.
+static GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn gated(store: &Store, job: tawsim::ui::search::Job) -> tawsim::ui::search::Answer {
+    let _open = GATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    tawsim::ui::search::run_job(store, job)
+}
+
+/// Searching runs on a thread of its own: typing goes on while a search is
+/// out, only the text finally typed is answered last, and Enter pressed
+/// before the answer opens its first hit once it comes.
+#[test]
+fn typing_goes_on_while_a_search_is_out_and_enter_waits_for_it() {
+    let (_dir, mut harness) = harness();
+    let reader = tawsim::store::Reader::new(harness.state().store(), gated, || {});
+    assert!(reader.is_threaded());
+    harness.state_mut().search_mut().use_reader(reader);
+    open_search(&mut harness);
+
+    let held = GATE.lock().unwrap();
+    harness.event(Event::Text("عنج".into()));
+    harness.run_steps(3);
+    assert!(harness.state().search().is_searching());
+    harness.event(Event::Text("ارة".into()));
+    harness.run_steps(3);
+    // The box follows the keys while the first search is still out.
+    assert_eq!(caret(&harness), ("عنجارة".to_owned(), 6));
+    harness.key_press(Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(harness.state().current_document(), Some(1));
+
+    drop(held);
+    harness.run();
+    assert!(!harness.state().search().is_searching());
+    let results = harness.state().search().results();
+    assert_eq!(results.normalized_query, "عنجاره");
+    assert!(!results.hits.is_empty());
+    assert!(results.hits.iter().all(|hit| hit.doc == 2));
+    assert_eq!(harness.state().current_document(), Some(2));
+}

@@ -114,7 +114,9 @@ mod export;
 mod layers;
 mod measure;
 mod progress;
+pub mod reader;
 mod review;
+pub use reader::Reader;
 pub mod search;
 pub use search::{SearchField, SearchHit, SearchResults};
 pub mod import;
@@ -696,6 +698,25 @@ impl Store {
         let mut store = Store { conn, path: None };
         store.ensure_default_schema()?;
         Ok(store)
+    }
+
+    /// A read-only connection to the project at `path`, which another
+    /// connection has open and up to date: no migration, no schema check, no
+    /// write ever (see [`Reader`]).
+    pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.pragma_update(None, "query_only", true)
+            .map_err(open_err)?;
+        Ok(Store {
+            conn,
+            path: Some(path.to_path_buf()),
+        })
     }
 
     /// The database file, or `None` for an in-memory store.

@@ -1,16 +1,29 @@
 //! The document browser in the left panel: filters (status, label, layer),
 //! sort, the number of documents, and a virtual list of them.
 //!
-//! The list never holds the project: it asks the store for the rows on
-//! screen, a page of [`PAGE_SIZE`] at a time, and keeps at most
-//! [`MAX_PAGES`] pages. Pages and the count are keyed by the query and by a
-//! generation that [`Browser::changed`] bumps after anything that may change
-//! a row (a span edit, a status, an import, another annotator), so a frame
-//! without a change runs no SQL. Titles are drawn by the app's text engine,
-//! never by an egui label. This module must not write to the store: what the
-//! user asks for becomes a [`Command`].
+//! The list never holds the project: it asks for the rows on screen, a page
+//! of [`PAGE_SIZE`] at a time, and keeps at most [`MAX_PAGES`] pages. Pages
+//! and the count are keyed by the query and by a generation that
+//! [`Browser::changed`] bumps after anything that may change a row (a span
+//! edit, a status, an import, another annotator), so a frame without a change
+//! runs no SQL.
+//!
+//! The queries run on a [`Reader`]: a second connection on its own thread,
+//! because with a filter on, a count or a deep page of 100,000 documents can
+//! take longer than a frame. A frame sends what it lacks (at most
+//! [`MAX_IN_FLIGHT`] jobs at once), waits at most [`WAIT_BUDGET`] for the
+//! answers, and draws what it has: until a new answer arrives, the count and
+//! rows read before (for an older generation, or the previous filter) stay
+//! on screen and a row never read shows as an empty placeholder; the reader
+//! asks for a repaint when an answer is ready. When the filters change, the
+//! list goes back to its top once the new count is in.
+//!
+//! Titles are drawn by the app's text engine, never by an egui label. This
+//! module must not write to the store: what the user asks for becomes a
+//! [`Command`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
 
 use egui::{Color32, Key, Modifiers, RichText, Sense, Vec2};
 
@@ -19,20 +32,62 @@ use super::article::label_color;
 use super::text_engine::TextEngine;
 use crate::model::{AnnotatorId, DocId, LayerId};
 use crate::schema::Schema;
-use crate::store::{DocQuery, DocRow, Layer, ReviewStatus, Sort, Status, Store};
+use crate::store::{DocQuery, DocRow, Layer, Reader, ReviewStatus, Sort, Status, Store};
 
 /// Rows fetched per query.
 pub const PAGE_SIZE: usize = 100;
 /// Pages kept; the least recently shown one is dropped first.
 pub const MAX_PAGES: usize = 12;
+/// Jobs sent to the reader and not answered yet, at most. While the scroll
+/// bar is dragged this keeps the reader on the pages now on screen rather
+/// than on a backlog of pages scrolled past.
+pub const MAX_IN_FLIGHT: usize = 3;
+/// How long a frame waits for answers it lacks before drawing without them:
+/// most unfiltered pages arrive within it, so they never flash empty.
+pub const WAIT_BUDGET: Duration = Duration::from_millis(6);
 /// Characters of a title shown (about two lines of the panel).
 const TITLE_CHARS: usize = 60;
 const TITLE_FONT_SIZE: f32 = 16.0;
 /// Two lines of title, the chips line, padding.
 const ROW_HEIGHT: f32 = TITLE_FONT_SIZE * 1.45 * 2.0 + 28.0;
 
+/// A query and the generation of the project it was asked in.
+type QueryKey = (DocQuery, u64);
+
+/// What the browser asks its reader.
+pub enum Job {
+    Count(QueryKey),
+    /// Page number (rows `page * PAGE_SIZE ..`).
+    Page(QueryKey, usize),
+}
+
+/// The reader's answer to a [`Job`]; errors are already worded.
+pub enum Answer {
+    Count(QueryKey, Result<usize, String>),
+    Page(QueryKey, usize, Result<Vec<DocRow>, String>),
+}
+
+/// Run one job on `store`: what the browser's reader does on its thread.
+pub fn run_job(store: &Store, job: Job) -> Answer {
+    let worded = |e: crate::store::StoreError| format!("{:#}", anyhow::Error::from(e));
+    match job {
+        Job::Count(key) => {
+            let result = store.document_count(&key.0).map_err(worded);
+            Answer::Count(key, result)
+        }
+        Job::Page(key, page) => {
+            let result = store
+                .document_page(&key.0, page * PAGE_SIZE, PAGE_SIZE)
+                .map_err(worded);
+            Answer::Page(key, page, result)
+        }
+    }
+}
+
 struct Page {
     rows: Vec<DocRow>,
+    /// The generation the rows were read in.
+    generation: u64,
     last_used: u64,
 }
 
@@ -40,11 +95,23 @@ struct Page {
 pub struct Browser {
     query: DocQuery,
     generation: u64,
-    /// Query and generation the cached values below belong to.
-    cached_for: Option<(DocQuery, u64)>,
+    reader: Option<Reader<Job, Answer>>,
+    /// The query the held count and pages belong to; until a new query's
+    /// count arrives, the previous one's list stays on screen.
+    shown: Option<DocQuery>,
     count: Option<usize>,
+    /// The generation of the held count.
+    count_generation: u64,
     pages: HashMap<usize, Page>,
+    /// Jobs sent and not answered: the key and the page (`None`: the count).
+    in_flight: Vec<(QueryKey, Option<usize>)>,
+    /// Pages the last frame drew as placeholders.
+    wanted: BTreeSet<usize>,
+    /// A query and generation whose reading failed: not asked again until
+    /// either changes (the error is shown instead).
+    failed: Option<QueryKey>,
     layers: Vec<Layer>,
+    layers_generation: Option<u64>,
     frame: u64,
     /// Keyboard position in the list (row index), when the list has focus.
     cursor: Option<usize>,
@@ -54,6 +121,8 @@ pub struct Browser {
     scroll_to_row: Option<usize>,
     /// Scroll offset and height of the list in the last frame.
     last_view: (f32, f32),
+    /// Row height plus spacing, in points.
+    pitch: f32,
     error: Option<String>,
 }
 
@@ -68,16 +137,23 @@ impl Browser {
         Self {
             query: DocQuery::default(),
             generation: 0,
-            cached_for: None,
+            reader: None,
+            shown: None,
             count: None,
+            count_generation: 0,
             pages: HashMap::new(),
+            in_flight: Vec::new(),
+            wanted: BTreeSet::new(),
+            failed: None,
             layers: Vec::new(),
+            layers_generation: None,
             frame: 0,
             cursor: None,
             has_focus: false,
             scroll_to_cursor: false,
             scroll_to_row: None,
             last_view: (0.0, 0.0),
+            pitch: ROW_HEIGHT,
             error: None,
         }
     }
@@ -110,12 +186,32 @@ impl Browser {
         self.scroll_to_row = Some(index);
     }
 
+    /// Read the list through `reader` from now on (tests give one whose jobs
+    /// wait for a signal; the app makes its own in the first frame). Jobs
+    /// out with the old reader are forgotten.
+    pub fn use_reader(&mut self, reader: Reader<Job, Answer>) {
+        self.reader = Some(reader);
+        self.in_flight.clear();
+    }
+
     /// Pages currently held (for the memory benchmark and tests).
     pub fn cached_pages(&self) -> usize {
         self.pages.len()
     }
 
-    /// The first document of the list, if any.
+    /// Whether jobs are out with the reader (for benchmarks and tests).
+    pub fn is_loading(&self) -> bool {
+        !self.in_flight.is_empty()
+    }
+
+    /// The count shown, and whether it is the answer for the current query
+    /// and generation (for benchmarks and tests).
+    pub fn shown_count(&self) -> (Option<usize>, bool) {
+        (self.count, self.count_is_fresh())
+    }
+
+    /// The first document of the list, if any (read at once, on the app's
+    /// connection: one short query when the app starts).
     pub fn first(&mut self, store: &Store) -> Result<Option<DocId>, crate::store::StoreError> {
         Ok(store
             .document_page(&self.query, 0, 1)?
@@ -123,58 +219,187 @@ impl Browser {
             .map(|row| row.id))
     }
 
-    /// Drop what was read for an older query or generation.
-    fn sync(&mut self, store: &Store) {
-        let key = (self.query.clone(), self.generation);
-        if self.cached_for.as_ref() == Some(&key) {
-            return;
-        }
-        self.pages.clear();
-        self.error = None;
-        self.count = match store.document_count(&self.query) {
-            Ok(n) => Some(n),
-            Err(e) => {
-                self.error = Some(format!("{:#}", anyhow::Error::from(e)));
-                None
-            }
-        };
-        match store.layers() {
-            Ok(layers) => self.layers = layers,
-            Err(e) => self.error = Some(format!("{:#}", anyhow::Error::from(e))),
-        }
-        self.cached_for = Some(key);
+    fn key(&self) -> QueryKey {
+        (self.query.clone(), self.generation)
     }
 
-    /// Row `index` of the list, reading its page if needed.
-    fn row(&mut self, store: &Store, index: usize) -> Option<&DocRow> {
-        let page = index / PAGE_SIZE;
-        if !self.pages.contains_key(&page) {
-            match store.document_page(&self.query, page * PAGE_SIZE, PAGE_SIZE) {
-                Ok(rows) => {
-                    if self.pages.len() >= MAX_PAGES
-                        && let Some(oldest) = self
-                            .pages
-                            .iter()
-                            .min_by_key(|(_, p)| p.last_used)
-                            .map(|(k, _)| *k)
-                    {
-                        self.pages.remove(&oldest);
-                    }
-                    self.pages.insert(
-                        page,
-                        Page {
-                            rows,
-                            last_used: self.frame,
-                        },
-                    );
+    fn count_is_fresh(&self) -> bool {
+        self.shown.as_ref() == Some(&self.query)
+            && self.count.is_some()
+            && self.count_generation == self.generation
+    }
+
+    fn page_is_fresh(&self, page: usize) -> bool {
+        self.shown.as_ref() == Some(&self.query)
+            && self
+                .pages
+                .get(&page)
+                .is_some_and(|p| p.generation == self.generation)
+    }
+
+    /// Take in one answer from the reader.
+    fn receive(&mut self, answer: Answer) {
+        let (key, page) = match &answer {
+            Answer::Count(key, _) => (key.clone(), None),
+            Answer::Page(key, page, _) => (key.clone(), Some(*page)),
+        };
+        if let Some(i) = self
+            .in_flight
+            .iter()
+            .position(|(k, p)| *k == key && *p == page)
+        {
+            self.in_flight.swap_remove(i);
+        }
+        if key != self.key() {
+            // Asked for an older query or generation: superseded.
+            return;
+        }
+        match answer {
+            Answer::Count(key, Ok(count)) => {
+                if self.shown.as_ref() != Some(&key.0) {
+                    // The first answer for new filters: the old list goes.
+                    self.pages.clear();
+                    self.wanted.clear();
+                    self.scroll_to_row = Some(0);
+                    self.shown = Some(key.0);
                 }
-                Err(e) => {
-                    self.error = Some(format!("{:#}", anyhow::Error::from(e)));
-                    return None;
+                self.count = Some(count);
+                self.count_generation = key.1;
+                self.error = None;
+            }
+            Answer::Page(key, page, Ok(rows)) => {
+                if self.shown.as_ref() != Some(&key.0) {
+                    return;
                 }
+                if !self.pages.contains_key(&page)
+                    && self.pages.len() >= MAX_PAGES
+                    && let Some(oldest) = self
+                        .pages
+                        .iter()
+                        .min_by_key(|(_, p)| p.last_used)
+                        .map(|(k, _)| *k)
+                {
+                    self.pages.remove(&oldest);
+                }
+                self.pages.insert(
+                    page,
+                    Page {
+                        rows,
+                        generation: key.1,
+                        last_used: self.frame,
+                    },
+                );
+                self.wanted.remove(&page);
+            }
+            Answer::Count(key, Err(error)) | Answer::Page(key, _, Err(error)) => {
+                self.failed = Some(key);
+                self.error = Some(error);
             }
         }
-        let entry = self.pages.get_mut(&page)?;
+    }
+
+    /// The pages the list will draw this frame, nearest the top first.
+    fn visible_pages(&self) -> Vec<usize> {
+        if self.shown.as_ref() != Some(&self.query) {
+            // New filters: the list will start at its top.
+            return vec![0];
+        }
+        let Some(count) = self.count.filter(|&n| n > 0) else {
+            return Vec::new();
+        };
+        let row_height = self.pitch;
+        let (offset, view) = match self.scroll_to_row {
+            Some(row) => (row as f32 * row_height, self.last_view.1),
+            None => self.last_view,
+        };
+        let first = (offset / row_height).floor().max(0.0) as usize;
+        let last = ((offset + view.max(row_height)) / row_height).ceil() as usize;
+        let last = last.min(count - 1);
+        let mut pages: Vec<usize> = (first.min(count - 1) / PAGE_SIZE..=last / PAGE_SIZE).collect();
+        for page in &self.wanted {
+            if !pages.contains(page) {
+                pages.push(*page);
+            }
+        }
+        pages
+    }
+
+    /// Send the jobs this frame lacks, within [`MAX_IN_FLIGHT`].
+    fn request(&mut self, store: &Store) {
+        let key = self.key();
+        if self.reader.is_none() || self.failed.as_ref() == Some(&key) {
+            return;
+        }
+        let mut wants: Vec<Option<usize>> = Vec::new();
+        if !self.count_is_fresh() {
+            wants.push(None);
+        }
+        let fresh: Vec<usize> = self
+            .visible_pages()
+            .into_iter()
+            .filter(|&p| !self.page_is_fresh(p))
+            .collect();
+        wants.extend(fresh.into_iter().map(Some));
+        for want in wants {
+            if self.in_flight.len() >= MAX_IN_FLIGHT {
+                break;
+            }
+            if self.in_flight.iter().any(|(k, p)| *k == key && *p == want) {
+                continue;
+            }
+            let job = match want {
+                None => Job::Count(key.clone()),
+                Some(page) => Job::Page(key.clone(), page),
+            };
+            self.in_flight.push((key.clone(), want));
+            if let Some(reader) = self.reader.as_mut() {
+                reader.send(store, job);
+            }
+        }
+    }
+
+    /// Read answers, send what is lacking, and wait up to [`WAIT_BUDGET`]
+    /// for the answers still out.
+    fn sync(&mut self, ctx: &egui::Context, store: &Store) {
+        if self.reader.is_none() {
+            let ctx = ctx.clone();
+            self.reader = Some(Reader::new(store, run_job, move || ctx.request_repaint()));
+        }
+        if self.layers_generation != Some(self.generation) {
+            match store.layers() {
+                Ok(layers) => self.layers = layers,
+                Err(e) => self.error = Some(format!("{:#}", anyhow::Error::from(e))),
+            }
+            self.layers_generation = Some(self.generation);
+        }
+        let deadline = Instant::now() + WAIT_BUDGET;
+        loop {
+            while let Some(answer) = self.reader.as_mut().and_then(Reader::try_recv) {
+                self.receive(answer);
+            }
+            self.request(store);
+            if self.in_flight.is_empty() {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match self.reader.as_mut().and_then(|r| r.recv_timeout(left)) {
+                Some(answer) => self.receive(answer),
+                None => break,
+            }
+        }
+    }
+
+    /// Row `index` of the list if its page is held (maybe from an older
+    /// generation); otherwise the page is wanted for the next frame.
+    fn row(&mut self, index: usize) -> Option<&DocRow> {
+        let page = index / PAGE_SIZE;
+        let Some(entry) = self.pages.get_mut(&page) else {
+            self.wanted.insert(page);
+            return None;
+        };
         entry.last_used = self.frame;
         entry.rows.get(index % PAGE_SIZE)
     }
@@ -190,12 +415,24 @@ impl Browser {
         commands: &mut Vec<Command>,
     ) {
         self.frame += 1;
-        self.sync(store);
+        self.pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
+        self.sync(ui.ctx(), store);
+        let before = self.query.clone();
         self.filters_ui(ui, engine, schema);
-        self.sync(store);
+        if self.query != before {
+            self.sync(ui.ctx(), store);
+        }
+        self.wanted.clear();
         let count = self.count.unwrap_or(0);
         ui.horizontal(|ui| {
-            ui.label(RichText::new(documents_text(count)).strong());
+            match self.count {
+                Some(n) => ui.label(RichText::new(documents_text(n)).strong()),
+                None => ui.label(RichText::new("counting documents…").weak()),
+            };
+            if !self.count_is_fresh() && self.error.is_none() {
+                ui.add(egui::Spinner::new().size(12.0))
+                    .on_hover_text("reading the list");
+            }
         });
         if let Some(error) = &self.error {
             ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
@@ -203,16 +440,15 @@ impl Browser {
         ui.separator();
         self.keys(ui, count, commands);
 
-        let spacing = ui.spacing().item_spacing.y;
         let mut area = egui::ScrollArea::vertical()
             .id_salt("document-browser")
             .auto_shrink([false, false]);
         if let Some(index) = self.scroll_to_row.take() {
-            area = area.vertical_scroll_offset(index as f32 * (ROW_HEIGHT + spacing));
+            area = area.vertical_scroll_offset(index as f32 * self.pitch);
         } else if self.scroll_to_cursor
             && let Some(cursor) = self.cursor
         {
-            let top = cursor as f32 * (ROW_HEIGHT + spacing);
+            let top = cursor as f32 * self.pitch;
             let (offset, view) = self.last_view;
             if top < offset {
                 area = area.vertical_scroll_offset(top);
@@ -225,11 +461,8 @@ impl Browser {
         let strong = ui.visuals().strong_text_color();
         let output = area.show_rows(ui, ROW_HEIGHT, count, |ui, rows| {
             for index in rows {
-                let Some(row) = self.row(store, index).cloned() else {
-                    ui.allocate_exact_size(
-                        Vec2::new(ui.available_width(), ROW_HEIGHT),
-                        Sense::hover(),
-                    );
+                let Some(row) = self.row(index).cloned() else {
+                    placeholder_row(ui);
                     continue;
                 };
                 let selected = current == Some(row.id);
@@ -301,6 +534,11 @@ impl Browser {
             }
         });
         self.last_view = (output.state.clamped_offset().y, output.inner_rect.height());
+        if self.is_loading() {
+            // The reader wakes the window when an answer is ready; asking
+            // here as well keeps headless runs (tests) stepping until then.
+            ui.ctx().request_repaint();
+        }
         // A press anywhere outside the list takes the keyboard away from it.
         let list_rect = output.inner_rect;
         if ui.input(|i| {
@@ -492,6 +730,34 @@ fn review_label(review: ReviewStatus) -> &'static str {
         ReviewStatus::InReview => "in review",
         ReviewStatus::Adjudicated => "adjudicated",
     }
+}
+
+/// A row not read yet: the shape of a title and a chip, faint.
+fn placeholder_row(ui: &mut egui::Ui) {
+    let (rect, _) =
+        ui.allocate_exact_size(Vec2::new(ui.available_width(), ROW_HEIGHT), Sense::hover());
+    if !ui.is_rect_visible(rect) {
+        return;
+    }
+    let fill = ui.visuals().faint_bg_color;
+    let line = |y: f32, width: f32| {
+        egui::Rect::from_min_size(
+            egui::pos2(rect.max.x - 8.0 - width, rect.min.y + y),
+            Vec2::new(width, 10.0),
+        )
+    };
+    let painter = ui.painter();
+    let width = rect.width() - 16.0;
+    painter.rect_filled(line(8.0, width * 0.9), 3, fill);
+    painter.rect_filled(line(8.0 + TITLE_FONT_SIZE * 1.45, width * 0.6), 3, fill);
+    painter.rect_filled(
+        egui::Rect::from_min_size(
+            egui::pos2(rect.min.x, rect.max.y - 22.0),
+            Vec2::new(40.0, 14.0),
+        ),
+        3,
+        fill,
+    );
 }
 
 fn status_chip(ui: &mut egui::Ui, status: Status) {

@@ -413,6 +413,10 @@ impl App {
         &self.search
     }
 
+    pub fn search_mut(&mut self) -> &mut search::SearchPanel {
+        &mut self.search
+    }
+
     /// The search hit flashing in the article now, if any.
     pub fn flashing_range(&self) -> Option<CharRange> {
         self.open.as_ref().and_then(|o| o.view.flashing_range())

@@ -1,19 +1,27 @@
 //! The search window: a box that shows Arabic as it is typed, and the hits,
 //! each with its document title and the hit in context, highlighted.
 //!
-//! The query runs when the text changes (one indexed query, under 100 ms on
-//! 100,000 documents, see `benches/search.rs`), so results follow typing
-//! without a timer. Clicking a hit, or Enter in the box for the first hit,
-//! pushes [`Command::RevealRange`] (or [`Command::OpenDocument`] for a title
-//! hit); the panel never changes the store or the open document itself.
+//! The query runs when the text changes, on a [`Reader`] (a second
+//! connection on its own thread): a common word takes a few frames on
+//! 100,000 documents (see `benches/search.rs`), and typing must not wait
+//! for it. One search is out at a time; when it returns and the box has
+//! changed meanwhile, the newest text is searched next, so fast typing
+//! never queues stale searches. A frame waits at most
+//! [`super::browser::WAIT_BUDGET`] for the answer; until it comes the
+//! previous hits stay, with a spinner. Clicking a hit, or Enter in the box
+//! for the first hit (of the text typed, once its answer is in), pushes
+//! [`Command::RevealRange`] (or [`Command::OpenDocument`] for a title hit);
+//! the panel never changes the store or the open document itself.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use egui::{Color32, CornerRadius, Id, Key, Pos2, RichText, Sense, Vec2};
 
+use super::browser::WAIT_BUDGET;
 use crate::layout::{ArticleLayout, LayoutParams};
 use crate::model::Direction;
-use crate::store::{SearchField, SearchResults, Store, search::MIN_QUERY_CHARS};
+use crate::store::{Reader, SearchField, SearchResults, Store, search::MIN_QUERY_CHARS};
 use crate::text::OffsetIndex;
 use crate::ui::Command;
 use crate::ui::text_engine::TextEngine;
@@ -25,6 +33,19 @@ pub const RESULT_LIMIT: usize = 50;
 const FONT_SIZE: f32 = 16.0;
 const INPUT_ID: &str = "search-query";
 
+/// A search: the text as typed, and the most hits wanted.
+pub type Job = (String, usize);
+/// The text searched and its results (errors already worded).
+pub type Answer = (String, Result<SearchResults, String>);
+
+/// Run one search on `store`: what the panel's reader does on its thread.
+pub fn run_job(store: &Store, (text, limit): Job) -> Answer {
+    let results = store
+        .search(&text, limit)
+        .map_err(|e| format!("{:#}", anyhow::Error::from(e)));
+    (text, results)
+}
+
 /// The search window's state between frames.
 #[derive(Default)]
 pub struct SearchPanel {
@@ -33,6 +54,12 @@ pub struct SearchPanel {
     query: String,
     /// The query the results belong to.
     searched: String,
+    reader: Option<Reader<Job, Answer>>,
+    /// The text of the search out with the reader.
+    in_flight: Option<String>,
+    /// Enter was pressed before the results for the typed text were in:
+    /// open the first hit when they are.
+    submit_pending: bool,
     results: SearchResults,
     error: Option<String>,
     /// Shaped contexts of the current results, keyed by hit and width.
@@ -50,6 +77,20 @@ impl SearchPanel {
 
     pub fn is_open(&self) -> bool {
         self.open
+    }
+
+    /// Search through `reader` from now on (tests give one whose jobs wait
+    /// for a signal; the panel makes its own when first shown). A search out
+    /// with the old reader is forgotten.
+    pub fn use_reader(&mut self, reader: Reader<Job, Answer>) {
+        self.reader = Some(reader);
+        self.in_flight = None;
+        self.searched.clear();
+    }
+
+    /// Whether a search is out with the reader (for tests).
+    pub fn is_searching(&self) -> bool {
+        self.in_flight.is_some()
     }
 
     /// The current results (for tests).
@@ -102,12 +143,23 @@ impl SearchPanel {
         if response.has_focus() {
             self.focus = false;
         }
-        if self.query != self.searched {
-            self.run(store);
-        }
         let submit = response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-        if submit && let Some(first) = self.results.hits.first() {
-            commands.push(reveal(first.doc, first.field, first.range));
+        if submit {
+            self.submit_pending = true;
+        }
+        self.sync(ui.ctx(), store);
+        if self.submit_pending && self.searched == self.query && self.in_flight.is_none() {
+            self.submit_pending = false;
+            if let Some(first) = self.results.hits.first() {
+                commands.push(reveal(first.doc, first.field, first.range));
+            }
+        }
+        if self.in_flight.is_some() {
+            ui.horizontal(|ui| {
+                ui.add(egui::Spinner::new().size(12.0));
+                ui.label(RichText::new("searching…").weak());
+            });
+            ui.ctx().request_repaint();
         }
 
         if let Some(error) = &self.error {
@@ -124,20 +176,41 @@ impl SearchPanel {
         self.hits(ui, engine, commands);
     }
 
-    fn run(&mut self, store: &Store) {
-        self.searched = self.query.clone();
-        self.layouts.clear();
-        match store.search(&self.query, RESULT_LIMIT) {
-            Ok(results) => {
-                self.results = results;
-                self.error = None;
+    /// Take in the answer if it is ready, send the typed text if it has
+    /// not been searched, and wait up to [`WAIT_BUDGET`] for the answer.
+    fn sync(&mut self, ctx: &egui::Context, store: &Store) {
+        let reader = self.reader.get_or_insert_with(|| {
+            let ctx = ctx.clone();
+            Reader::new(store, run_job, move || ctx.request_repaint())
+        });
+        let deadline = Instant::now() + WAIT_BUDGET;
+        loop {
+            if self.in_flight.is_some() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let Some((text, results)) = reader.recv_timeout(left) else {
+                    return;
+                };
+                self.in_flight = None;
+                self.searched = text;
+                self.layouts.clear();
+                match results {
+                    Ok(results) => {
+                        self.results = results;
+                        self.error = None;
+                    }
+                    Err(error) => {
+                        self.results = SearchResults::default();
+                        self.error = Some(error);
+                    }
+                }
+                self.layouts.resize_with(self.results.hits.len(), || None);
             }
-            Err(error) => {
-                self.results = SearchResults::default();
-                self.error = Some(format!("{:#}", anyhow::Error::from(error)));
+            if self.query == self.searched {
+                return;
             }
+            self.in_flight = Some(self.query.clone());
+            reader.send(store, (self.query.clone(), RESULT_LIMIT));
         }
-        self.layouts.resize_with(self.results.hits.len(), || None);
     }
 
     fn hits(&mut self, ui: &mut egui::Ui, engine: &mut TextEngine, commands: &mut Vec<Command>) {
