@@ -20,6 +20,8 @@ use tawsim::store::{DocQuery, Sort, Status, Store};
 use tawsim::ui::{App, Command};
 
 const DOCUMENTS: usize = 100_000;
+/// One frame at 60 frames a second.
+const FRAME: Duration = Duration::from_micros(16_667);
 
 /// A window 1280×860 points at 1 pixel per point.
 fn raw_input() -> egui::RawInput {
@@ -34,8 +36,17 @@ fn raw_input() -> egui::RawInput {
 
 /// One frame of the app, tessellated as eframe would.
 fn frame(ctx: &egui::Context, app: &mut App) -> Duration {
+    frame_with(ctx, app, Vec::new())
+}
+
+/// One frame with input `events` (keys, typed text).
+fn frame_with(ctx: &egui::Context, app: &mut App, events: Vec<egui::Event>) -> Duration {
     let start = Instant::now();
-    let output = ctx.run_ui(raw_input(), |ui| app.ui(ui));
+    let input = egui::RawInput {
+        events,
+        ..raw_input()
+    };
+    let output = ctx.run_ui(input, |ui| app.ui(ui));
     let prims = ctx.tessellate(output.shapes, output.pixels_per_point);
     black_box(prims);
     start.elapsed()
@@ -88,6 +99,7 @@ fn startup_and_memory(path: &Path) {
     let mut slowest = Duration::ZERO;
     let mut total = Duration::ZERO;
     let mut frames = 0u32;
+    let mut with_placeholders = 0u32;
     let mut row = 0;
     while row < count {
         app.browser_mut().scroll_to_row(row);
@@ -95,11 +107,15 @@ fn startup_and_memory(path: &Path) {
         slowest = slowest.max(t);
         total += t;
         frames += 1;
+        if app.browser().placeholder_pages() > 0 {
+            with_placeholders += 1;
+        }
         row += step;
     }
     let (rss_scroll, hwm_scroll) = memory_mb();
     println!(
-        "project/scroll_all: {frames} frames over {count} rows, mean {:.2?}, slowest {slowest:.2?}, {} pages held",
+        "project/scroll_all: {frames} frames over {count} rows, mean {:.2?}, slowest {slowest:.2?}, \
+         {with_placeholders} with placeholders, {} pages held",
         total / frames.max(1),
         app.browser().cached_pages()
     );
@@ -123,6 +139,160 @@ fn startup_and_memory(path: &Path) {
         "project/startup/first_frame (median of 5, warm): {:.2?}",
         times[2]
     );
+}
+
+/// Frames from a change until every answer the window waits for is in.
+#[derive(Default)]
+struct Settling {
+    frames: u32,
+    slowest: Duration,
+    total: Duration,
+    /// Wall time until the last answer was drawn.
+    latency: Duration,
+    /// Frames that drew rows not read yet.
+    with_placeholders: u32,
+}
+
+impl Settling {
+    fn add(&mut self, other: Settling) {
+        self.frames += other.frames;
+        self.slowest = self.slowest.max(other.slowest);
+        self.total += other.total;
+        self.latency = self.latency.max(other.latency);
+        self.with_placeholders += other.with_placeholders;
+    }
+
+    fn mean(&self) -> Duration {
+        self.total / self.frames.max(1)
+    }
+}
+
+/// Run frames (the first with `events`) until the list on screen and the
+/// search results are the answers for what the window shows (a page read
+/// ahead may still be out).
+fn settle(ctx: &egui::Context, app: &mut App, events: Vec<egui::Event>) -> Settling {
+    let start = Instant::now();
+    let mut run = Settling::default();
+    let mut events = Some(events);
+    loop {
+        let t = frame_with(ctx, app, events.take().unwrap_or_default());
+        run.frames += 1;
+        run.slowest = run.slowest.max(t);
+        run.total += t;
+        if app.browser().placeholder_pages() > 0 {
+            run.with_placeholders += 1;
+        }
+        if app.browser().is_up_to_date() && !app.search().is_searching() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "never settled");
+    }
+    run.latency = start.elapsed();
+    run
+}
+
+/// Run frames until no job is out, read-ahead included, so the next change
+/// is measured on its own.
+fn quiet(ctx: &egui::Context, app: &mut App) {
+    while app.browser().is_loading() || app.search().is_searching() {
+        frame(ctx, app);
+    }
+}
+
+/// The window while the list reads with a filter on and while search
+/// answers typing: every frame is timed on the window's thread, with the
+/// wait for answers ([`tawsim::ui::browser::WAIT_BUDGET`]) included.
+fn frames_while_reading(path: &Path) {
+    let mut app = open_app(path);
+    let ctx = egui::Context::default();
+    settle(&ctx, &mut app, Vec::new());
+    for (name, query) in queries() {
+        if !matches!(
+            name,
+            "status_new" | "status_in_progress" | "label_place" | "layer_annotator" | "title"
+        ) {
+            continue;
+        }
+        quiet(&ctx, &mut app);
+        app.browser_mut().set_query(query);
+        let change = settle(&ctx, &mut app, Vec::new());
+        let count = app.browser().shown_count().0.unwrap_or(0);
+        let mut jumps = Settling::default();
+        for fraction in [0.25, 0.5, 0.75, 0.999] {
+            quiet(&ctx, &mut app);
+            app.browser_mut()
+                .scroll_to_row((count as f64 * fraction) as usize);
+            jumps.add(settle(&ctx, &mut app, Vec::new()));
+        }
+        // Scrolling on from the middle, five rows (half a screen) a frame at
+        // 60 frames a second, as a fast flick of the wheel.
+        let mut scroll = Settling::default();
+        let mut row = count / 2;
+        for _ in 0..400 {
+            let started = Instant::now();
+            row = (row + 5) % count.max(1);
+            app.browser_mut().scroll_to_row(row);
+            let t = frame(&ctx, &mut app);
+            std::thread::sleep(FRAME.saturating_sub(started.elapsed()));
+            scroll.frames += 1;
+            scroll.total += t;
+            scroll.slowest = scroll.slowest.max(t);
+            if app.browser().placeholder_pages() > 0 {
+                scroll.with_placeholders += 1;
+            }
+        }
+        println!(
+            "project/frames/filter/{name} ({count} rows): change: list in {:.1?}, {} frames, slowest {:.2?}; \
+             4 deep jumps: rows in {:.1?} at worst, slowest frame {:.2?}; \
+             scrolling {} frames: mean {:.2?}, slowest {:.2?}, {} with placeholders",
+            change.latency,
+            change.frames,
+            change.slowest,
+            jumps.latency,
+            jumps.slowest,
+            scroll.frames,
+            scroll.mean(),
+            scroll.slowest,
+            scroll.with_placeholders,
+        );
+        settle(&ctx, &mut app, Vec::new());
+    }
+
+    // Typing into the search box, a letter a frame.
+    app.run(Command::Find);
+    settle(&ctx, &mut app, Vec::new());
+    for word in ["التي", "إسرائيل", "٢٠١٧"] {
+        let mut typing = Settling::default();
+        for ch in word.chars() {
+            let t = frame_with(&ctx, &mut app, vec![egui::Event::Text(ch.to_string())]);
+            typing.frames += 1;
+            typing.total += t;
+            typing.slowest = typing.slowest.max(t);
+        }
+        let answer = settle(&ctx, &mut app, Vec::new());
+        typing.add(Settling {
+            latency: Duration::ZERO,
+            ..answer
+        });
+        println!(
+            "project/frames/search/{word}: {} hits; {} frames, mean {:.2?}, slowest {:.2?}; results in {:.1?} after the last letter",
+            app.search().results().hits.len(),
+            typing.frames,
+            typing.mean(),
+            typing.slowest,
+            answer.latency,
+        );
+        let erase: Vec<egui::Event> = (0..word.chars().count())
+            .map(|_| egui::Event::Key {
+                key: egui::Key::Backspace,
+                physical_key: None,
+                pressed: true,
+                repeat: false,
+                modifiers: egui::Modifiers::NONE,
+            })
+            .collect();
+        settle(&ctx, &mut app, erase);
+    }
 }
 
 fn queries() -> Vec<(&'static str, DocQuery)> {
@@ -284,6 +454,10 @@ fn main() {
         std::process::exit(status.code().unwrap_or(1));
     }
     startup_and_memory(&path);
+    frames_while_reading(&path);
+    if std::env::args().any(|a| a == "--frames-only") {
+        return;
+    }
     let mut c = Criterion::default()
         .sample_size(20)
         .measurement_time(Duration::from_secs(3))

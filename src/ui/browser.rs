@@ -204,6 +204,19 @@ impl Browser {
         !self.in_flight.is_empty()
     }
 
+    /// Whether the count and every page on screen are read for the current
+    /// query and generation: what the user sees is the answer (for
+    /// benchmarks and tests; pages read ahead may still be out).
+    pub fn is_up_to_date(&self) -> bool {
+        !self.lacks_what_is_on_screen() && self.wanted.is_empty()
+    }
+
+    /// Pages the last frame lacked and drew as placeholders (for
+    /// benchmarks and tests).
+    pub fn placeholder_pages(&self) -> usize {
+        self.wanted.len()
+    }
+
     /// The count shown, and whether it is the answer for the current query
     /// and generation (for benchmarks and tests).
     pub fn shown_count(&self) -> (Option<usize>, bool) {
@@ -324,6 +337,28 @@ impl Browser {
         pages
     }
 
+    /// Whether the count or a page on screen is not read fresh yet.
+    fn lacks_what_is_on_screen(&self) -> bool {
+        !self.count_is_fresh()
+            || self
+                .visible_pages()
+                .into_iter()
+                .any(|p| !self.page_is_fresh(p))
+    }
+
+    /// The pages next to the ones on screen that are not held fresh.
+    fn neighbour_pages(&self) -> Vec<usize> {
+        let visible = self.visible_pages();
+        let (Some(&first), Some(&last)) = (visible.iter().min(), visible.iter().max()) else {
+            return Vec::new();
+        };
+        let pages = self.count.unwrap_or(0).div_ceil(PAGE_SIZE);
+        [last + 1, first.wrapping_sub(1)]
+            .into_iter()
+            .filter(|&p| p < pages && !self.page_is_fresh(p))
+            .collect()
+    }
+
     /// Send the jobs this frame lacks, within [`MAX_IN_FLIGHT`].
     fn request(&mut self, store: &Store) {
         let key = self.key();
@@ -339,6 +374,12 @@ impl Browser {
             .into_iter()
             .filter(|&p| !self.page_is_fresh(p))
             .collect();
+        if fresh.is_empty() && self.in_flight.is_empty() {
+            // All on screen is read: read ahead the page just below (then
+            // the one above), one at a time, so scrolling on finds it held
+            // and a jump elsewhere waits behind at most one page.
+            wants.extend(self.neighbour_pages().into_iter().take(1).map(Some));
+        }
         wants.extend(fresh.into_iter().map(Some));
         for want in wants {
             if self.in_flight.len() >= MAX_IN_FLIGHT {
@@ -378,7 +419,8 @@ impl Browser {
                 self.receive(answer);
             }
             self.request(store);
-            if self.in_flight.is_empty() {
+            // Pages read ahead are not waited for.
+            if self.in_flight.is_empty() || !self.lacks_what_is_on_screen() {
                 break;
             }
             let left = deadline.saturating_duration_since(Instant::now());
