@@ -658,3 +658,44 @@ fn a_slow_query_never_freezes_the_window() {
     assert!(shown(&harness, &title(4)));
     assert!(!shown(&harness, &title(0)));
 }
+
+static STOP_COUNTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Every count job ends as interrupted while `STOP_COUNTS` is above zero,
+/// as when the list interrupted it just as it became wanted again.
+fn counts_stopped(store: &Store, job: tawsim::ui::browser::Job) -> tawsim::ui::browser::Answer {
+    use std::sync::atomic::Ordering::SeqCst;
+    use tawsim::ui::browser::{Answer, Failure, Job};
+    if let Job::Count(key) = &job
+        && STOP_COUNTS
+            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    {
+        return Answer::Count(key.clone(), Err(Failure::Interrupted));
+    }
+    tawsim::ui::browser::run_job(store, job)
+}
+
+/// An interrupted count is asked for again, and no error is shown.
+#[test]
+fn an_interrupted_count_is_read_again() {
+    let mut p = project();
+    p.store
+        .set_status(p.docs[7], p.layla, Status::Skipped)
+        .unwrap();
+    let _dir = p._dir;
+    let mut harness = harness(p.store);
+    let reader = tawsim::store::Reader::new(harness.state().store(), counts_stopped, || {});
+    harness.state_mut().browser_mut().use_reader(reader);
+    STOP_COUNTS.store(2, std::sync::atomic::Ordering::SeqCst);
+    harness.state_mut().browser_mut().set_query(DocQuery {
+        status: Some(Status::Skipped),
+        ..DocQuery::default()
+    });
+    harness.run();
+    assert_eq!(STOP_COUNTS.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(harness.state().browser().shown_count(), (Some(1), true));
+    assert!(harness.query_by_label("1 document").is_some());
+    assert!(shown(&harness, &title(7)));
+    assert!(harness.state().errors().is_empty());
+}

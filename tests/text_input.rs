@@ -212,3 +212,31 @@ fn typing_goes_on_while_a_search_is_out_and_enter_waits_for_it() {
     assert!(results.hits.iter().all(|hit| hit.doc == 2));
     assert_eq!(harness.state().current_document(), Some(2));
 }
+
+static STOP_NEXT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// The first search ends as interrupted, as when the box changed just as it
+/// ran; later ones run.
+fn stopped_once(store: &Store, job: tawsim::ui::search::Job) -> tawsim::ui::search::Answer {
+    if STOP_NEXT.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return (job.0, tawsim::ui::search::Outcome::Interrupted);
+    }
+    tawsim::ui::search::run_job(store, job)
+}
+
+/// An interrupted search of the text still in the box is sent again: the
+/// hits come, with no error shown.
+#[test]
+fn an_interrupted_search_of_the_current_text_is_run_again() {
+    let (_dir, mut harness) = harness();
+    let reader = tawsim::store::Reader::new(harness.state().store(), stopped_once, || {});
+    harness.state_mut().search_mut().use_reader(reader);
+    open_search(&mut harness);
+    type_text(&mut harness, "عنجارة");
+    assert!(!STOP_NEXT.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(!harness.state().search().is_searching());
+    let results = harness.state().search().results();
+    assert_eq!(results.normalized_query, "عنجاره");
+    assert!(!results.hits.is_empty());
+    assert!(harness.state().errors().is_empty());
+}

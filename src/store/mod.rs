@@ -1315,6 +1315,18 @@ impl Store {
 }
 
 /// Adds the action to a rusqlite error.
+impl StoreError {
+    /// The query was stopped by [`Reader::interrupt`] (or another call of
+    /// SQLite's interrupt) rather than failing.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite { source, .. }
+                if source.sqlite_error_code() == Some(ErrorCode::OperationInterrupted)
+        )
+    }
+}
+
 trait During<T> {
     fn during(self, action: &'static str) -> Result<T, StoreError>;
 }

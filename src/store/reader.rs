@@ -16,8 +16,9 @@
 //! inside [`Reader::send`], and their answers wait in a queue, so callers
 //! are written once for both cases.
 //!
-//! Jobs are not cancelled: callers keep few in flight and drop answers they
-//! no longer want (see `ui::browser` and `ui::search`).
+//! Callers keep few jobs in flight and drop answers they no longer want
+//! (see `ui::browser` and `ui::search`); [`Reader::interrupt`] stops the
+//! query running now, for a job the caller has given up on.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -36,6 +37,7 @@ enum Mode<J, A> {
     Thread {
         jobs: Sender<J>,
         answers: Receiver<A>,
+        interrupt: rusqlite::InterruptHandle,
     },
     Inline {
         answers: VecDeque<A>,
@@ -50,6 +52,7 @@ impl<J: Send + 'static, A: Send + 'static> Reader<J, A> {
         let Some(Ok(reader)) = connection else {
             return Self::inline(run);
         };
+        let interrupt = reader.conn.get_interrupt_handle();
         let (jobs, job_rx) = mpsc::channel::<J>();
         let (answer_tx, answers) = mpsc::channel::<A>();
         let spawned = std::thread::Builder::new()
@@ -66,7 +69,11 @@ impl<J: Send + 'static, A: Send + 'static> Reader<J, A> {
         match spawned {
             Ok(_) => Self {
                 run,
-                mode: Mode::Thread { jobs, answers },
+                mode: Mode::Thread {
+                    jobs,
+                    answers,
+                    interrupt,
+                },
             },
             Err(_) => Self::inline(run),
         }
@@ -90,7 +97,7 @@ impl<J: Send + 'static, A: Send + 'static> Reader<J, A> {
     /// Queue `job`. Without a thread it runs now, on `store`.
     pub fn send(&mut self, store: &Store, job: J) {
         let mut job = job;
-        if let Mode::Thread { jobs, answers } = &self.mode {
+        if let Mode::Thread { jobs, answers, .. } = &self.mode {
             match jobs.send(job) {
                 Ok(()) => return,
                 // The thread is gone (it panicked): run here from now on,
@@ -105,6 +112,17 @@ impl<J: Send + 'static, A: Send + 'static> Reader<J, A> {
         let answer = (self.run)(store, job);
         if let Mode::Inline { answers } = &mut self.mode {
             answers.push_back(answer);
+        }
+    }
+
+    /// Stop the query running on the reader's thread, if one is: its job
+    /// ends with an error for which [`super::StoreError::is_interrupted`]
+    /// holds (a job between queries, or none, is not affected). For a job
+    /// the caller no longer wants, so the next one starts sooner; jobs
+    /// queued behind it run as usual.
+    pub fn interrupt(&self) {
+        if let Mode::Thread { interrupt, .. } = &self.mode {
+            interrupt.interrupt();
         }
     }
 
@@ -188,6 +206,42 @@ mod tests {
         reader.send(&store, ());
         assert_eq!(reader.recv_timeout(Duration::from_secs(10)), Some(false));
         assert_eq!(count(&store, DocQuery::default()), 1);
+    }
+
+    /// `interrupt` stops the query running now; the job after it runs.
+    #[test]
+    fn interrupt_stops_the_running_query_only() {
+        use crate::store::{During, StoreError};
+        static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        /// `true`: a query that never ends by itself; `false`: a short one.
+        fn job(store: &Store, endless: bool) -> Result<i64, StoreError> {
+            let sql = if endless {
+                STARTED.store(true, Ordering::SeqCst);
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+                 SELECT count(*) FROM c"
+            } else {
+                "SELECT count(*) FROM documents"
+            };
+            store
+                .conn
+                .query_row(sql, [], |row| row.get(0))
+                .during("count")
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.tawsim")).unwrap();
+        add(&mut store, "نص");
+        let mut reader = Reader::new(&store, job, || {});
+        reader.send(&store, true);
+        reader.send(&store, false);
+        while !STARTED.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        reader.interrupt();
+        let stopped = reader.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert!(stopped.is_err_and(|e| e.is_interrupted()));
+        let next = reader.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(next.unwrap(), 1);
     }
 
     /// A project in memory has no second connection: jobs run in `send`.

@@ -61,15 +61,29 @@ pub enum Job {
     Page(QueryKey, usize),
 }
 
-/// The reader's answer to a [`Job`]; errors are already worded.
+/// The reader's answer to a [`Job`].
 pub enum Answer {
-    Count(QueryKey, Result<usize, String>),
-    Page(QueryKey, usize, Result<Vec<DocRow>, String>),
+    Count(QueryKey, Result<usize, Failure>),
+    Page(QueryKey, usize, Result<Vec<DocRow>, Failure>),
+}
+
+/// Why a job has no answer.
+pub enum Failure {
+    /// Stopped by [`Reader::interrupt`]: the list no longer wanted it.
+    Interrupted,
+    /// The error, worded.
+    Error(String),
 }
 
 /// Run one job on `store`: what the browser's reader does on its thread.
 pub fn run_job(store: &Store, job: Job) -> Answer {
-    let worded = |e: crate::store::StoreError| format!("{:#}", anyhow::Error::from(e));
+    let worded = |e: crate::store::StoreError| {
+        if e.is_interrupted() {
+            Failure::Interrupted
+        } else {
+            Failure::Error(format!("{:#}", anyhow::Error::from(e)))
+        }
+    };
     match job {
         Job::Count(key) => {
             let result = store.document_count(&key.0).map_err(worded);
@@ -103,7 +117,8 @@ pub struct Browser {
     /// The generation of the held count.
     count_generation: u64,
     pages: HashMap<usize, Page>,
-    /// Jobs sent and not answered: the key and the page (`None`: the count).
+    /// Jobs sent and not answered, in the order sent: the key and the page
+    /// (`None`: the count). The first is the one the reader is running.
     in_flight: Vec<(QueryKey, Option<usize>)>,
     /// Pages the last frame drew as placeholders.
     wanted: BTreeSet<usize>,
@@ -261,7 +276,8 @@ impl Browser {
             .iter()
             .position(|(k, p)| *k == key && *p == page)
         {
-            self.in_flight.swap_remove(i);
+            // In the order sent, which is the order the reader runs them.
+            self.in_flight.remove(i);
         }
         if key != self.key() {
             // Asked for an older query or generation: superseded.
@@ -304,7 +320,12 @@ impl Browser {
                 );
                 self.wanted.remove(&page);
             }
-            Answer::Count(key, Err(error)) | Answer::Page(key, _, Err(error)) => {
+            // Stopped as superseded, just as it became wanted again (a race
+            // with `interrupt`): it is asked for again.
+            Answer::Count(_, Err(Failure::Interrupted))
+            | Answer::Page(_, _, Err(Failure::Interrupted)) => {}
+            Answer::Count(key, Err(Failure::Error(error)))
+            | Answer::Page(key, _, Err(Failure::Error(error))) => {
                 self.failed = Some(key);
                 self.error = Some(error);
             }
@@ -399,6 +420,18 @@ impl Browser {
         }
     }
 
+    /// Interrupt the running job if its answer is no longer wanted (the
+    /// filters or the project changed since it was sent), so the jobs for
+    /// what is on screen now start sooner.
+    fn stop_superseded(&mut self) {
+        let key = self.key();
+        if let (Some((running, _)), Some(reader)) = (self.in_flight.first(), &self.reader)
+            && *running != key
+        {
+            reader.interrupt();
+        }
+    }
+
     /// Read answers, send what is lacking, and wait up to [`WAIT_BUDGET`]
     /// for the answers still out.
     fn sync(&mut self, ctx: &egui::Context, store: &Store) {
@@ -418,6 +451,7 @@ impl Browser {
             while let Some(answer) = self.reader.as_mut().and_then(Reader::try_recv) {
                 self.receive(answer);
             }
+            self.stop_superseded();
             self.request(store);
             // Pages read ahead are not waited for.
             if self.in_flight.is_empty() || !self.lacks_what_is_on_screen() {

@@ -4,9 +4,9 @@
 //! The query runs when the text changes, on a [`Reader`] (a second
 //! connection on its own thread): a common word takes a few frames on
 //! 100,000 documents (see `benches/search.rs`), and typing must not wait
-//! for it. One search is out at a time; when it returns and the box has
-//! changed meanwhile, the newest text is searched next, so fast typing
-//! never queues stale searches. A frame waits at most
+//! for it. One search is out at a time; when the box changes meanwhile, that
+//! search is interrupted and the newest text is searched next, so fast
+//! typing never queues stale searches. A frame waits at most
 //! [`super::browser::WAIT_BUDGET`] for the answer; until it comes the
 //! previous hits stay, with a spinner. Clicking a hit, or Enter in the box
 //! for the first hit (of the text typed, once its answer is in), pushes
@@ -35,15 +35,26 @@ const INPUT_ID: &str = "search-query";
 
 /// A search: the text as typed, and the most hits wanted.
 pub type Job = (String, usize);
-/// The text searched and its results (errors already worded).
-pub type Answer = (String, Result<SearchResults, String>);
+/// The text searched and how its search ended.
+pub type Answer = (String, Outcome);
+
+/// How a search ended.
+pub enum Outcome {
+    Found(SearchResults),
+    /// The error, worded.
+    Failed(String),
+    /// Stopped because the box changed meanwhile.
+    Interrupted,
+}
 
 /// Run one search on `store`: what the panel's reader does on its thread.
 pub fn run_job(store: &Store, (text, limit): Job) -> Answer {
-    let results = store
-        .search(&text, limit)
-        .map_err(|e| format!("{:#}", anyhow::Error::from(e)));
-    (text, results)
+    let outcome = match store.search(&text, limit) {
+        Ok(results) => Outcome::Found(results),
+        Err(e) if e.is_interrupted() => Outcome::Interrupted,
+        Err(e) => Outcome::Failed(format!("{:#}", anyhow::Error::from(e))),
+    };
+    (text, outcome)
 }
 
 /// The search window's state between frames.
@@ -57,6 +68,8 @@ pub struct SearchPanel {
     reader: Option<Reader<Job, Answer>>,
     /// The text of the search out with the reader.
     in_flight: Option<String>,
+    /// The search out was asked to stop (the box changed since).
+    interrupted: bool,
     /// Enter was pressed before the results for the typed text were in:
     /// open the first hit when they are.
     submit_pending: bool,
@@ -85,6 +98,7 @@ impl SearchPanel {
     pub fn use_reader(&mut self, reader: Reader<Job, Answer>) {
         self.reader = Some(reader);
         self.in_flight = None;
+        self.interrupted = false;
         self.searched.clear();
     }
 
@@ -187,22 +201,28 @@ impl SearchPanel {
         loop {
             if self.in_flight.is_some() {
                 let left = deadline.saturating_duration_since(Instant::now());
-                let Some((text, results)) = reader.recv_timeout(left) else {
+                let Some((text, outcome)) = reader.recv_timeout(left) else {
+                    if !self.interrupted && self.in_flight.as_ref() != Some(&self.query) {
+                        // Typed on: stop the search for the old text, so the
+                        // new one starts as soon as it can.
+                        reader.interrupt();
+                        self.interrupted = true;
+                    }
                     return;
                 };
                 self.in_flight = None;
+                self.interrupted = false;
+                let (results, error) = match outcome {
+                    // The previous hits stay; the newest text is sent below
+                    // (again, if it was the one stopped).
+                    Outcome::Interrupted => continue,
+                    Outcome::Found(results) => (results, None),
+                    Outcome::Failed(error) => (SearchResults::default(), Some(error)),
+                };
                 self.searched = text;
+                self.results = results;
+                self.error = error;
                 self.layouts.clear();
-                match results {
-                    Ok(results) => {
-                        self.results = results;
-                        self.error = None;
-                    }
-                    Err(error) => {
-                        self.results = SearchResults::default();
-                        self.error = Some(error);
-                    }
-                }
                 self.layouts.resize_with(self.results.hits.len(), || None);
             }
             if self.query == self.searched {
