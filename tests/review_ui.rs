@@ -285,3 +285,39 @@ fn the_evaluation_window_shows_precision_and_recall_per_label() {
         "F1 exact and overlap"
     );
 }
+
+/// The progress window reads the project on its own thread and counts a
+/// document "in progress" exactly as the document list does: an annotator's
+/// spans without a status, or the status itself. Refresh reads it again.
+#[test]
+fn the_progress_window_counts_documents_as_the_list_does() {
+    let (_setup, store) = two_annotators();
+    let mut harness = harness(store);
+    harness.get_by_label("Review").click();
+    harness.run();
+    harness.get_by_label("Progress…").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("1 document in the project")
+            .is_some()
+    );
+    // layla and omar tagged the document and set no status.
+    assert_eq!(
+        harness.query_all_by_label("0 done, 1 in progress").count(),
+        2
+    );
+    // The current annotator marks it done; the list and the window agree.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.run();
+    harness.get_by_label("Refresh").click();
+    harness.run();
+    assert_eq!(
+        harness.query_all_by_label("1 done, 0 in progress").count(),
+        1
+    );
+    assert_eq!(
+        harness.query_all_by_label("0 done, 1 in progress").count(),
+        2
+    );
+}

@@ -13,7 +13,8 @@ use super::{During, Store, StoreError, to_usize};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Progress {
     pub documents: usize,
-    /// (annotator name, documents done, documents in progress).
+    /// (annotator name, documents done, documents in progress), with the
+    /// statuses the document list shows.
     pub per_annotator: Vec<(String, usize, usize)>,
     /// (layer name, label, live spans).
     pub spans: Vec<(String, String, usize)>,
@@ -36,11 +37,22 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
+                // Status as the document list has it (see `browse`): a
+                // status row, or else in progress when the annotator's own
+                // layer has a live span in the document.
                 "SELECT a.name,
-                        count(CASE WHEN s.status = 'done' THEN 1 END),
-                        count(CASE WHEN s.status = 'in_progress' THEN 1 END)
-                 FROM annotators a LEFT JOIN document_status s ON s.annotator_id = a.id
-                 GROUP BY a.id ORDER BY a.name",
+                        (SELECT count(*) FROM document_status ds
+                         WHERE ds.annotator_id = a.id AND ds.status = 'done'),
+                        (SELECT count(*) FROM document_status ds
+                         WHERE ds.annotator_id = a.id AND ds.status = 'in_progress')
+                        + (SELECT count(DISTINCT s.doc_id)
+                           FROM layers l JOIN spans s ON s.layer_id = l.id
+                           WHERE l.kind = 'annotator' AND l.annotator_id = a.id
+                             AND s.deleted_at IS NULL
+                             AND NOT EXISTS (SELECT 1 FROM document_status ds
+                                             WHERE ds.doc_id = s.doc_id
+                                               AND ds.annotator_id = a.id))
+                 FROM annotators a ORDER BY a.name",
             )
             .during("read progress")?;
         let rows = stmt
@@ -153,6 +165,76 @@ mod tests {
         assert_eq!(p.per_day.len(), 1);
         assert_eq!(p.per_day[0].1, "layla");
         assert_eq!(p.per_day[0].2, 3);
-        assert_eq!(p.per_annotator, [("layla".to_owned(), 0, 0)]);
+        // Spans and no status row: in progress, as the document list says.
+        assert_eq!(p.per_annotator, [("layla".to_owned(), 0, 1)]);
+    }
+
+    /// Done and in-progress counts per annotator equal the document list's
+    /// counts with those status filters, whatever mix of status rows, live
+    /// and deleted spans the documents have.
+    #[test]
+    fn per_annotator_counts_agree_with_the_document_list() {
+        use crate::model::Change;
+        use crate::store::{DocQuery, Status};
+        let mut store = Store::open_in_memory().unwrap();
+        let docs: Vec<_> = (0..8)
+            .map(|i| {
+                store
+                    .import_document(
+                        &NewDocument {
+                            title: format!("{i}"),
+                            text: format!("قصفت قوات الأسد مدينة إدلب {i}"),
+                            source: "test".into(),
+                            meta: serde_json::json!({}),
+                        },
+                        None,
+                    )
+                    .unwrap()
+                    .id()
+            })
+            .collect();
+        let layla = store.annotator_id("layla").unwrap();
+        let omar = store.annotator_id("omar").unwrap();
+        let place = CharRange::new(22, 26).unwrap();
+        let tag = |store: &mut Store, doc, who| {
+            store
+                .add_span(doc, who, place, "PLACE", Origin::Manual)
+                .unwrap()
+        };
+        tag(&mut store, docs[0], layla);
+        tag(&mut store, docs[1], layla);
+        tag(&mut store, docs[1], omar);
+        let gone = tag(&mut store, docs[2], layla);
+        store
+            .apply(&Change::Delete { span: gone.id }, layla)
+            .unwrap();
+        tag(&mut store, docs[3], layla);
+        store.set_status(docs[3], layla, Status::Done).unwrap();
+        store
+            .set_status(docs[4], layla, Status::InProgress)
+            .unwrap();
+        store.set_status(docs[5], omar, Status::Done).unwrap();
+        store.set_status(docs[6], layla, Status::Skipped).unwrap();
+        let p = store.progress(30).unwrap();
+        for (name, id) in [("layla", layla), ("omar", omar)] {
+            let count = |status| {
+                store
+                    .document_count(&DocQuery {
+                        annotator: Some(id),
+                        status: Some(status),
+                        ..DocQuery::default()
+                    })
+                    .unwrap()
+            };
+            let row = p.per_annotator.iter().find(|r| r.0 == name).unwrap();
+            assert_eq!(
+                (row.1, row.2),
+                (count(Status::Done), count(Status::InProgress))
+            );
+        }
+        assert_eq!(
+            p.per_annotator,
+            [("layla".to_owned(), 1, 3), ("omar".to_owned(), 1, 1)]
+        );
     }
 }

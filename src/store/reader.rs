@@ -31,6 +31,8 @@ use super::Store;
 pub struct Reader<J, A> {
     run: fn(&Store, J) -> A,
     mode: Mode<J, A>,
+    /// The thread stopped with jobs unanswered (see [`Reader::take_lost`]).
+    lost: bool,
 }
 
 enum Mode<J, A> {
@@ -74,6 +76,7 @@ impl<J: Send + 'static, A: Send + 'static> Reader<J, A> {
                     answers,
                     interrupt,
                 },
+                lost: false,
             },
             Err(_) => Self::inline(run),
         }
@@ -86,6 +89,7 @@ impl<J: Send + 'static, A: Send + 'static> Reader<J, A> {
             mode: Mode::Inline {
                 answers: VecDeque::new(),
             },
+            lost: false,
         }
     }
 
@@ -96,23 +100,38 @@ impl<J: Send + 'static, A: Send + 'static> Reader<J, A> {
 
     /// Queue `job`. Without a thread it runs now, on `store`.
     pub fn send(&mut self, store: &Store, job: J) {
-        let mut job = job;
-        if let Mode::Thread { jobs, answers, .. } = &self.mode {
-            match jobs.send(job) {
+        let job = match &self.mode {
+            Mode::Thread { jobs, .. } => match jobs.send(job) {
                 Ok(()) => return,
-                // The thread is gone (it panicked): run here from now on,
-                // keeping the answers it had already sent.
                 Err(mpsc::SendError(unsent)) => {
-                    let kept: VecDeque<A> = answers.try_iter().collect();
-                    job = unsent;
-                    self.mode = Mode::Inline { answers: kept };
+                    self.thread_gone();
+                    unsent
                 }
-            }
-        }
+            },
+            Mode::Inline { .. } => job,
+        };
         let answer = (self.run)(store, job);
         if let Mode::Inline { answers } = &mut self.mode {
             answers.push_back(answer);
         }
+    }
+
+    /// The thread is gone (a job panicked): jobs run on the caller's store
+    /// from now on; the answers it sent are kept, the jobs it had not
+    /// answered are lost.
+    fn thread_gone(&mut self) {
+        let kept: VecDeque<A> = match &self.mode {
+            Mode::Thread { answers, .. } => answers.try_iter().collect(),
+            Mode::Inline { .. } => return,
+        };
+        self.mode = Mode::Inline { answers: kept };
+        self.lost = true;
+    }
+
+    /// Whether the thread stopped (a job panicked) since the last call, so
+    /// the jobs out with it will never be answered; later jobs run inline.
+    pub fn take_lost(&mut self) -> bool {
+        std::mem::take(&mut self.lost)
     }
 
     /// Stop the query running on the reader's thread, if one is: its job
@@ -128,17 +147,28 @@ impl<J: Send + 'static, A: Send + 'static> Reader<J, A> {
 
     /// The next answer, if one is ready.
     pub fn try_recv(&mut self) -> Option<A> {
-        match &mut self.mode {
-            Mode::Thread { answers, .. } => answers.try_recv().ok(),
-            Mode::Inline { answers } => answers.pop_front(),
-        }
+        self.recv_timeout(Duration::ZERO)
     }
 
     /// The next answer, waiting at most `timeout` for it.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Option<A> {
-        match &mut self.mode {
-            Mode::Thread { answers, .. } => answers.recv_timeout(timeout).ok(),
-            Mode::Inline { answers } => answers.pop_front(),
+        let received = match &mut self.mode {
+            Mode::Inline { answers } => return answers.pop_front(),
+            Mode::Thread { answers, .. } if timeout.is_zero() => answers
+                .try_recv()
+                .map_err(|e| e == mpsc::TryRecvError::Disconnected),
+            Mode::Thread { answers, .. } => answers
+                .recv_timeout(timeout)
+                .map_err(|e| e == mpsc::RecvTimeoutError::Disconnected),
+        };
+        match received {
+            Ok(answer) => Some(answer),
+            Err(gone) => {
+                if gone {
+                    self.thread_gone();
+                }
+                None
+            }
         }
     }
 }
@@ -242,6 +272,27 @@ mod tests {
         assert!(stopped.is_err_and(|e| e.is_interrupted()));
         let next = reader.recv_timeout(Duration::from_secs(10)).unwrap();
         assert_eq!(next.unwrap(), 1);
+    }
+
+    /// A job that panics ends the thread: the caller learns its jobs are
+    /// lost, and later jobs run on the caller's store.
+    #[test]
+    fn a_panicking_job_is_reported_lost_and_later_jobs_run_inline() {
+        fn job(store: &Store, panic: bool) -> usize {
+            assert!(!panic, "a job that fails its own check");
+            count(store, DocQuery::default())
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("p.tawsim")).unwrap();
+        add(&mut store, "نص");
+        let mut reader = Reader::new(&store, job, || {});
+        reader.send(&store, true);
+        assert_eq!(reader.recv_timeout(Duration::from_secs(10)), None);
+        assert!(reader.take_lost());
+        assert!(!reader.take_lost());
+        assert!(!reader.is_threaded());
+        reader.send(&store, false);
+        assert_eq!(reader.try_recv(), Some(1));
     }
 
     /// A project in memory has no second connection: jobs run in `send`.

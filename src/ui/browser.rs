@@ -451,6 +451,15 @@ impl Browser {
             while let Some(answer) = self.reader.as_mut().and_then(Reader::try_recv) {
                 self.receive(answer);
             }
+            if self.reader.as_mut().is_some_and(Reader::take_lost) {
+                // Its jobs will never answer; say so rather than spin.
+                self.in_flight.clear();
+                self.failed = Some(self.key());
+                self.error = Some(
+                    "reading the document list stopped unexpectedly; change a filter to read it again"
+                        .into(),
+                );
+            }
             self.stop_superseded();
             self.request(store);
             // Pages read ahead are not waited for.

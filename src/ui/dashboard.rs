@@ -1,15 +1,14 @@
 //! The agreement and progress dashboards.
 //!
-//! Agreement is computed over the whole project for the layers ticked in the
-//! window; on a project file it runs on a background thread with its own
-//! connection (it reads every document), so the window stays responsive and
-//! shows a spinner meanwhile. The result is a matrix of pairwise figures
+//! Agreement, evaluation and progress read the whole project: each runs on a
+//! [`Reader`] (a read-only connection on a thread of its own; inline for a
+//! project in memory), one computation at a time, so the window stays
+//! responsive and shows a spinner meanwhile. The result is a matrix of pairwise figures
 //! (span F1 exact / overlap, Cohen's kappa), Krippendorff's alpha, and bars
 //! per label. Progress shows documents done per annotator, spans per label
 //! and work per day as plots.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 
 use egui::{Color32, RichText, Sense};
 use std::ops::RangeInclusive;
@@ -21,22 +20,78 @@ use super::{App, LIST_FONT_SIZE};
 use crate::model::LayerId;
 use crate::review::agreement::Agreement;
 use crate::review::evaluate::{Evaluation, Matching};
-use crate::store::{Progress, Store};
+use crate::store::{Progress, Reader, Store};
+
+/// A computation over the whole project on a [`Reader`], one at a time.
+struct Background<J, T> {
+    reader: Option<Reader<J, Result<T, String>>>,
+    pending: bool,
+    result: Option<Result<T, String>>,
+}
+
+impl<J, T> Default for Background<J, T> {
+    fn default() -> Self {
+        Self {
+            reader: None,
+            pending: false,
+            result: None,
+        }
+    }
+}
+
+impl<J: Send + 'static, T: Send + 'static> Background<J, T> {
+    /// Run `job` with `run` (the same function every time) and forget the
+    /// previous result.
+    fn start(
+        &mut self,
+        ctx: &egui::Context,
+        store: &Store,
+        run: fn(&Store, J) -> Result<T, String>,
+        job: J,
+    ) {
+        let reader = self.reader.get_or_insert_with(|| {
+            let ctx = ctx.clone();
+            Reader::new(store, run, move || ctx.request_repaint())
+        });
+        reader.send(store, job);
+        self.pending = true;
+        self.result = None;
+    }
+
+    /// Take the result if it is ready; keep frames coming until it is.
+    fn poll(&mut self, ctx: &egui::Context) {
+        let Some(reader) = self.reader.as_mut().filter(|_| self.pending) else {
+            return;
+        };
+        if let Some(result) = reader.try_recv() {
+            self.result = Some(result);
+            self.pending = false;
+        } else if reader.take_lost() {
+            self.result = Some(Err("the computation stopped unexpectedly".into()));
+            self.pending = false;
+        } else {
+            ctx.request_repaint();
+        }
+    }
+}
+
+fn worded(error: crate::store::StoreError) -> String {
+    format!("{:#}", anyhow::Error::from(error))
+}
 
 /// State of the agreement window.
 #[derive(Default)]
 pub(super) struct AgreementWindow {
     pub(super) open: bool,
     layers: BTreeSet<LayerId>,
-    result: Option<Result<Agreement, String>>,
-    pending: Option<Receiver<Result<Agreement, String>>>,
+    job: Background<Vec<LayerId>, Agreement>,
 }
 
 /// State of the progress window.
 #[derive(Default)]
 pub(super) struct ProgressWindow {
     pub(super) open: bool,
-    data: Option<Result<Progress, String>>,
+    job: Background<(), Progress>,
 }
 
 fn fmt(x: Option<f64>) -> String {
@@ -44,47 +99,21 @@ fn fmt(x: Option<f64>) -> String {
 }
 
 impl App {
-    fn start_agreement(&mut self) {
+    fn start_agreement(&mut self, ctx: &egui::Context) {
         let layers: Vec<LayerId> = self.agreement.layers.iter().copied().collect();
-        match self.store.path().map(|p| p.to_path_buf()) {
-            Some(path) => {
-                let (tx, rx) = channel();
-                std::thread::spawn(move || {
-                    let result = Store::open(&path)
-                        .and_then(|store| store.agreement(&layers))
-                        .map_err(|e| format!("{:#}", anyhow::Error::from(e)));
-                    let _ = tx.send(result);
-                });
-                self.agreement.pending = Some(rx);
-                self.agreement.result = None;
-            }
-            None => {
-                self.agreement.result = Some(
-                    self.store
-                        .agreement(&layers)
-                        .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
-                );
-            }
-        }
+        self.agreement.job.start(
+            ctx,
+            &self.store,
+            |store, layers| store.agreement(&layers).map_err(worded),
+            layers,
+        );
     }
 
     pub(super) fn agreement_window(&mut self, ctx: &egui::Context) {
         if !self.agreement.open {
             return;
         }
-        if let Some(rx) = &self.agreement.pending {
-            match rx.try_recv() {
-                Ok(result) => {
-                    self.agreement.result = Some(result);
-                    self.agreement.pending = None;
-                }
-                Err(TryRecvError::Empty) => ctx.request_repaint(),
-                Err(TryRecvError::Disconnected) => {
-                    self.agreement.result = Some(Err("the agreement computation stopped".into()));
-                    self.agreement.pending = None;
-                }
-            }
-        }
+        self.agreement.job.poll(ctx);
         let mut open = true;
         let mut compute = false;
         let text_color = ctx.global_style().visuals.text_color();
@@ -122,7 +151,7 @@ impl App {
                         ui.add_space(8.0);
                     }
                 });
-                let ready = self.agreement.layers.len() >= 2 && self.agreement.pending.is_none();
+                let ready = self.agreement.layers.len() >= 2 && !self.agreement.job.pending;
                 ui.horizontal(|ui| {
                     if ui
                         .add_enabled(ready, egui::Button::new("Compute"))
@@ -130,13 +159,13 @@ impl App {
                     {
                         compute = true;
                     }
-                    if self.agreement.pending.is_some() {
+                    if self.agreement.job.pending {
                         ui.spinner();
                         ui.label("reading the project…");
                     }
                 });
                 ui.separator();
-                match &self.agreement.result {
+                match &self.agreement.job.result {
                     None => {}
                     Some(Err(error)) => {
                         let color = ui.visuals().error_fg_color;
@@ -148,7 +177,7 @@ impl App {
                 }
             });
         if compute {
-            self.start_agreement();
+            self.start_agreement(ctx);
         }
         self.agreement.open = open;
     }
@@ -248,32 +277,47 @@ impl App {
         if !self.progress.open {
             return;
         }
-        if self.progress.data.is_none() {
-            self.progress.data = Some(
-                self.store
-                    .progress(30)
-                    .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
+        if self.progress.job.result.is_none() && !self.progress.job.pending {
+            self.progress.job.start(
+                ctx,
+                &self.store,
+                |store, ()| store.progress(30).map_err(worded),
+                (),
             );
         }
+        self.progress.job.poll(ctx);
         let mut open = true;
         let mut refresh = false;
         egui::Window::new("Progress")
             .open(&mut open)
             .default_size([620.0, 600.0])
             .show(ctx, |ui| {
-                if ui.button("Refresh").clicked() {
-                    refresh = true;
-                }
-                match &self.progress.data {
+                ui.horizontal(|ui| {
+                    let idle = !self.progress.job.pending;
+                    if ui.add_enabled(idle, egui::Button::new("Refresh")).clicked() {
+                        refresh = true;
+                    }
+                    if !idle {
+                        ui.spinner();
+                        ui.label("reading the project…");
+                    }
+                });
+                match &self.progress.job.result {
                     Some(Ok(p)) => progress_plots(ui, &mut self.engine, p),
                     Some(Err(error)) => {
-                        ui.colored_label(ui.visuals().error_fg_color, error);
+                        let color = ui.visuals().error_fg_color;
+                        self.engine.label(ui, error, 14.0, color, Sense::hover());
                     }
                     None => {}
                 }
             });
         if refresh {
-            self.progress.data = None;
+            self.progress.job.start(
+                ctx,
+                &self.store,
+                |store, ()| store.progress(30).map_err(worded),
+                (),
+            );
         }
         self.progress.open = open;
     }
@@ -283,7 +327,10 @@ impl App {
 /// below, since plot text is drawn by egui (no bidi).
 fn progress_plots(ui: &mut egui::Ui, engine: &mut TextEngine, p: &Progress) {
     let text_color = ui.visuals().text_color();
-    ui.label(format!("{} documents in the project", p.documents));
+    ui.label(format!(
+        "{} in the project",
+        super::browser::documents_text(p.documents)
+    ));
     ui.label(RichText::new("Documents done / in progress per annotator").strong());
     let done: Vec<Bar> = p
         .per_annotator
@@ -311,13 +358,14 @@ fn progress_plots(ui: &mut egui::Ui, engine: &mut TextEngine, p: &Progress) {
                 BarChart::new("in progress", doing).color(Color32::from_rgb(0xe0, 0x8a, 0x10)),
             );
         });
-    names_legend(
-        ui,
-        engine,
-        text_color,
-        p.per_annotator.iter().map(|(n, _, _)| n.as_str()),
-        "annotator",
-    );
+    ui.horizontal_wrapped(|ui| {
+        for (i, (name, done, doing)) in p.per_annotator.iter().enumerate() {
+            ui.label(RichText::new(format!("annotator {}:", i + 1)).small());
+            engine.label(ui, name, 14.0, text_color, Sense::hover());
+            ui.label(RichText::new(format!("{done} done, {doing} in progress")).small());
+            ui.add_space(10.0);
+        }
+    });
     ui.label(RichText::new("Spans per label and layer").strong());
     let mut labels: Vec<&str> = p.spans.iter().map(|(_, l, _)| l.as_str()).collect();
     labels.sort_unstable();
@@ -423,32 +471,17 @@ pub(super) struct EvaluationWindow {
     pub(super) open: bool,
     layer: Option<LayerId>,
     reference: Option<LayerId>,
-    result: Option<Result<[Evaluation; 2], String>>,
-    pending: Option<Receiver<Result<[Evaluation; 2], String>>>,
+    job: Background<(LayerId, LayerId), [Evaluation; 2]>,
 }
 
 impl App {
-    fn start_evaluation(&mut self, layer: LayerId, reference: LayerId) {
-        match self.store.path().map(|p| p.to_path_buf()) {
-            Some(path) => {
-                let (tx, rx) = channel();
-                std::thread::spawn(move || {
-                    let result = Store::open(&path)
-                        .and_then(|store| store.evaluate(layer, reference))
-                        .map_err(|e| format!("{:#}", anyhow::Error::from(e)));
-                    let _ = tx.send(result);
-                });
-                self.evaluation.pending = Some(rx);
-                self.evaluation.result = None;
-            }
-            None => {
-                self.evaluation.result = Some(
-                    self.store
-                        .evaluate(layer, reference)
-                        .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
-                );
-            }
-        }
+    fn start_evaluation(&mut self, ctx: &egui::Context, layer: LayerId, reference: LayerId) {
+        self.evaluation.job.start(
+            ctx,
+            &self.store,
+            |store, (layer, reference)| store.evaluate(layer, reference).map_err(worded),
+            (layer, reference),
+        );
     }
 
     /// Review ▸ Evaluate a layer…: precision, recall and F1 per label against
@@ -457,19 +490,7 @@ impl App {
         if !self.evaluation.open {
             return;
         }
-        if let Some(rx) = &self.evaluation.pending {
-            match rx.try_recv() {
-                Ok(result) => {
-                    self.evaluation.result = Some(result);
-                    self.evaluation.pending = None;
-                }
-                Err(TryRecvError::Empty) => ctx.request_repaint(),
-                Err(TryRecvError::Disconnected) => {
-                    self.evaluation.result = Some(Err("the evaluation stopped".into()));
-                    self.evaluation.pending = None;
-                }
-            }
-        }
+        self.evaluation.job.poll(ctx);
         if self.evaluation.reference.is_none() {
             self.evaluation.reference = self
                 .layers
@@ -535,7 +556,7 @@ impl App {
                             .response
                             .labelled_by(title_label.id);
                     }
-                    let ready = self.evaluation.pending.is_none()
+                    let ready = !self.evaluation.job.pending
                         && self.evaluation.layer.is_some()
                         && self.evaluation.reference.is_some()
                         && self.evaluation.layer != self.evaluation.reference;
@@ -545,12 +566,12 @@ impl App {
                     {
                         compute = self.evaluation.layer.zip(self.evaluation.reference);
                     }
-                    if self.evaluation.pending.is_some() {
+                    if self.evaluation.job.pending {
                         ui.spinner();
                     }
                 });
                 ui.separator();
-                match &self.evaluation.result {
+                match &self.evaluation.job.result {
                     None => {}
                     Some(Err(error)) => {
                         let color = ui.visuals().error_fg_color;
@@ -560,7 +581,7 @@ impl App {
                 }
             });
         if let Some((layer, reference)) = compute {
-            self.start_evaluation(layer, reference);
+            self.start_evaluation(ctx, layer, reference);
         }
         self.evaluation.open = open;
     }

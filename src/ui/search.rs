@@ -202,6 +202,18 @@ impl SearchPanel {
             if self.in_flight.is_some() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 let Some((text, outcome)) = reader.recv_timeout(left) else {
+                    if reader.take_lost() {
+                        // It will never answer; say so rather than spin.
+                        self.searched = self.in_flight.take().unwrap_or_default();
+                        self.interrupted = false;
+                        self.results = SearchResults::default();
+                        self.layouts.clear();
+                        self.error = Some(
+                            "the search stopped unexpectedly; change the text to search again"
+                                .into(),
+                        );
+                        return;
+                    }
                     if !self.interrupted && self.in_flight.as_ref() != Some(&self.query) {
                         // Typed on: stop the search for the old text, so the
                         // new one starts as soon as it can.
