@@ -240,3 +240,26 @@ fn an_interrupted_search_of_the_current_text_is_run_again() {
     assert!(!results.hits.is_empty());
     assert!(harness.state().errors().is_empty());
 }
+
+/// Up and Down in the search box mark a hit, Enter opens the marked one.
+#[test]
+fn arrow_keys_in_the_search_box_choose_the_hit_enter_opens() {
+    let (_dir, mut harness) = harness();
+    open_search(&mut harness);
+    type_text(&mut harness, "ادلب");
+    let hits = harness.state().search().results().hits.clone();
+    assert!(hits.len() >= 3, "{} hits", hits.len());
+    assert_eq!(harness.state().search().selected(), 0);
+    press(&mut harness, Modifiers::NONE, Key::ArrowDown);
+    press(&mut harness, Modifiers::NONE, Key::ArrowDown);
+    press(&mut harness, Modifiers::NONE, Key::ArrowUp);
+    assert_eq!(harness.state().search().selected(), 1);
+    // The keys moved the mark, not the caret.
+    assert_eq!(caret(&harness), ("ادلب".to_owned(), 4));
+    harness.key_press(Key::Enter);
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().current_document(), Some(hits[1].doc));
+    assert_eq!(harness.state().flashing_range(), Some(hits[1].range));
+    assert_ne!(hits[1].range, hits[0].range);
+}

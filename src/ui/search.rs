@@ -8,8 +8,9 @@
 //! search is interrupted and the newest text is searched next, so fast
 //! typing never queues stale searches. A frame waits at most
 //! [`super::browser::WAIT_BUDGET`] for the answer; until it comes the
-//! previous hits stay, with a spinner. Clicking a hit, or Enter in the box
-//! for the first hit (of the text typed, once its answer is in), pushes
+//! previous hits stay, with a spinner. Up/Down in the box mark a hit (the
+//! first to begin with); clicking a hit, or Enter in the box for the marked
+//! one (of the text typed, once its answer is in), pushes
 //! [`Command::RevealRange`] (or [`Command::OpenDocument`] for a title hit);
 //! the panel never changes the store or the open document itself.
 
@@ -73,6 +74,9 @@ pub struct SearchPanel {
     /// Enter was pressed before the results for the typed text were in:
     /// open the first hit when they are.
     submit_pending: bool,
+    /// The hit Enter opens (Up/Down in the box move it).
+    selected: usize,
+    scroll_to_selected: bool,
     results: SearchResults,
     error: Option<String>,
     /// Shaped contexts of the current results, keyed by hit and width.
@@ -105,6 +109,11 @@ impl SearchPanel {
     /// Whether a search is out with the reader (for tests).
     pub fn is_searching(&self) -> bool {
         self.in_flight.is_some()
+    }
+
+    /// The hit Enter opens, an index into [`SearchPanel::results`].
+    pub fn selected(&self) -> usize {
+        self.selected
     }
 
     /// The current results (for tests).
@@ -146,12 +155,31 @@ impl SearchPanel {
     ) {
         let input = TextInput::new(INPUT_ID)
             .hint("ابحث في العناوين والنصوص…")
-            .font_size(18.0);
+            .font_size(18.0)
+            .keep_vertical_arrows();
         let id = input.id(ui);
         self.input_id = Some(id);
         // A window's first frame only measures it; ask until the box has focus.
         if self.focus {
             ui.memory_mut(|m| m.request_focus(id));
+        }
+        // Up/Down in the box move through the hits (the box is one line, so
+        // it has no use for them); Enter opens the one marked.
+        if ui.memory(|m| m.has_focus(id)) && !self.results.hits.is_empty() {
+            let (up, down) = ui.input_mut(|i| {
+                (
+                    i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
+                    i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
+                )
+            });
+            let last = self.results.hits.len() - 1;
+            if down {
+                self.selected = (self.selected + 1).min(last);
+            }
+            if up {
+                self.selected = self.selected.saturating_sub(1);
+            }
+            self.scroll_to_selected |= up || down;
         }
         let response = input.show(ui, engine, &mut self.query);
         if response.has_focus() {
@@ -164,8 +192,8 @@ impl SearchPanel {
         self.sync(ui.ctx(), store);
         if self.submit_pending && self.searched == self.query && self.in_flight.is_none() {
             self.submit_pending = false;
-            if let Some(first) = self.results.hits.first() {
-                commands.push(reveal(first.doc, first.field, first.range));
+            if let Some(hit) = self.results.hits.get(self.selected) {
+                commands.push(reveal(hit.doc, hit.field, hit.range));
             }
         }
         if self.in_flight.is_some() {
@@ -234,6 +262,7 @@ impl SearchPanel {
                 self.searched = text;
                 self.results = results;
                 self.error = error;
+                self.selected = 0;
                 self.layouts.clear();
                 self.layouts.resize_with(self.results.hits.len(), || None);
             }
@@ -311,7 +340,18 @@ impl SearchPanel {
                     response.widget_info(|| {
                         egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
                     });
-                    if response.hovered() {
+                    if i == self.selected {
+                        ui.painter().rect_stroke(
+                            row.response.rect.expand(2.0),
+                            4,
+                            ui.visuals().selection.stroke,
+                            egui::StrokeKind::Outside,
+                        );
+                        if self.scroll_to_selected {
+                            response.scroll_to_me(None);
+                            self.scroll_to_selected = false;
+                        }
+                    } else if response.hovered() {
                         ui.painter().rect_stroke(
                             row.response.rect.expand(2.0),
                             4,

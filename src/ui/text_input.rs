@@ -43,6 +43,8 @@ pub struct TextInput<'a> {
     id_salt: IdSalt,
     hint: &'a str,
     multiline: bool,
+    /// Up/Down stay with the input's caller instead of moving egui's focus.
+    keep_vertical_arrows: bool,
     rows: usize,
     font_size: f32,
     width: Option<f32>,
@@ -70,6 +72,7 @@ impl<'a> TextInput<'a> {
             id_salt: IdSalt::new(id_salt),
             hint: "",
             multiline: false,
+            keep_vertical_arrows: false,
             rows: 1,
             font_size: 16.0,
             width: None,
@@ -84,6 +87,14 @@ impl<'a> TextInput<'a> {
             rows: rows.max(1),
             ..Self::new(id_salt)
         }
+    }
+
+    /// Keep Up/Down for the caller while a one-line input has the keyboard
+    /// (the search box moves through its hits with them); otherwise they
+    /// move egui's focus to the widget above or below.
+    pub fn keep_vertical_arrows(mut self) -> Self {
+        self.keep_vertical_arrows = true;
+        self
     }
 
     /// Text shown, dimmed, while the input is empty.
@@ -189,7 +200,7 @@ impl<'a> TextInput<'a> {
                     id,
                     egui::EventFilter {
                         horizontal_arrows: true,
-                        vertical_arrows: self.multiline,
+                        vertical_arrows: self.multiline || self.keep_vertical_arrows,
                         tab: false,
                         escape: false,
                     },
