@@ -609,6 +609,29 @@ fn clicking_a_row_then_arrow_down_and_enter_opens_the_row_below() {
     assert_eq!(harness.state().current_document(), Some(docs[4]));
 }
 
+/// The browser over `p`'s project with one document's status set for layla,
+/// reading through a threaded reader that runs its jobs with `run`.
+fn harness_reading_with(
+    p: Project,
+    doc_index: usize,
+    status: Status,
+    run: fn(&Store, tawsim::ui::browser::Job) -> tawsim::ui::browser::Answer,
+) -> (tempfile::TempDir, Harness<'static, App>) {
+    let Project {
+        _dir,
+        mut store,
+        docs,
+        layla,
+        ..
+    } = p;
+    store.set_status(docs[doc_index], layla, status).unwrap();
+    let mut harness = harness(store);
+    let reader = tawsim::store::Reader::new(harness.state().store(), run, || {});
+    assert!(reader.is_threaded());
+    harness.state_mut().browser_mut().use_reader(reader);
+    (_dir, harness)
+}
+
 /// Held by a test while the browser's reader must not answer.
 static GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -622,16 +645,10 @@ fn gated(store: &Store, job: tawsim::ui::browser::Job) -> tawsim::ui::browser::A
 /// when the answers do.
 #[test]
 fn a_slow_query_never_freezes_the_window() {
-    let mut p = project();
-    p.store
-        .set_status(p.docs[4], p.layla, Status::Done)
-        .unwrap();
-    let _dir = p._dir;
-    let mut harness = harness(p.store);
+    let p = project();
+    let docs = p.docs.clone();
+    let (_dir, mut harness) = harness_reading_with(p, 4, Status::Done, gated);
     assert!(harness.query_by_label("12 documents").is_some());
-    let reader = tawsim::store::Reader::new(harness.state().store(), gated, || {});
-    assert!(reader.is_threaded());
-    harness.state_mut().browser_mut().use_reader(reader);
 
     let held = GATE.lock().unwrap();
     harness.get_by_value("any status").click();
@@ -648,7 +665,7 @@ fn a_slow_query_never_freezes_the_window() {
     assert!(harness.query_by_label("12 documents").is_some());
     harness.get_by_label(&title(2)).click();
     harness.run_steps(2);
-    assert_eq!(harness.state().current_document(), Some(p.docs[2]));
+    assert_eq!(harness.state().current_document(), Some(docs[2]));
 
     drop(held);
     harness.run();
@@ -679,14 +696,7 @@ fn counts_stopped(store: &Store, job: tawsim::ui::browser::Job) -> tawsim::ui::b
 /// An interrupted count is asked for again, and no error is shown.
 #[test]
 fn an_interrupted_count_is_read_again() {
-    let mut p = project();
-    p.store
-        .set_status(p.docs[7], p.layla, Status::Skipped)
-        .unwrap();
-    let _dir = p._dir;
-    let mut harness = harness(p.store);
-    let reader = tawsim::store::Reader::new(harness.state().store(), counts_stopped, || {});
-    harness.state_mut().browser_mut().use_reader(reader);
+    let (_dir, mut harness) = harness_reading_with(project(), 7, Status::Skipped, counts_stopped);
     STOP_COUNTS.store(2, std::sync::atomic::Ordering::SeqCst);
     harness.state_mut().browser_mut().set_query(DocQuery {
         status: Some(Status::Skipped),
