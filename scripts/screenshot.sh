@@ -2,8 +2,10 @@
 # Take a screenshot of the real app under Xvfb, with the bundled sample
 # article and a few tagged spans, to look at it as a user would.
 #
-# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review]
-# With `review`, the script opens Review ▸ Review mode before the shot.
+# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review|search]
+# With `review`, the script opens Review ▸ Review mode before the shot; with
+# `search`, it opens the search window (Ctrl+F), types «ادلب» and marks the
+# second hit with Down.
 # Needs (installed here with apt-get when missing, as root): xvfb, imagemagick,
 # xdotool and Mesa's software OpenGL.
 set -euo pipefail
@@ -52,6 +54,16 @@ if [ "$mode" = review ]; then
   sleep 1
   xdotool mousemove 320 36 click 1
   sleep 2
+fi
+if [ "$mode" = search ]; then
+  # Without a window manager the window has the keyboard only once focused.
+  xdotool search --name tawsim windowfocus --sync >/dev/null 2>&1 || true
+  xdotool key ctrl+f
+  sleep 1
+  xdotool type --delay 150 "ادلب"
+  sleep 2
+  xdotool key Down
+  sleep 1
 fi
 mkdir -p "$(dirname "$out")"
 import -window root "$out"
