@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod common;
+
+use common::harness;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use tawsim::schema::Schema;
-use tawsim::settings::Settings;
 use tawsim::store::Store;
 use tawsim::ui::import::{ImportCommand, ImportUi};
 use tawsim::ui::{App, Command};
@@ -21,21 +22,6 @@ fn project(dir: &tempfile::TempDir) -> Store {
     let parsed = tawsim::io::parse_txt(ARTICLE.as_bytes(), "idlib-ceasefire-ar.txt").unwrap();
     store.import_document(&parsed.doc, None).unwrap();
     store
-}
-
-fn harness(store: Store) -> Harness<'static, App> {
-    let settings = Settings {
-        annotator: Some("tester".into()),
-        ..Settings::default()
-    };
-    let app = App::new(store, Schema::default_schema(), settings, None);
-    let mut harness = Harness::builder()
-        .with_size(egui::Vec2::new(1280.0, 860.0))
-        .with_step_dt(1.0 / 60.0)
-        .with_max_steps(400)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    harness.run();
-    harness
 }
 
 /// Step frames until the background import has reported.

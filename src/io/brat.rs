@@ -59,11 +59,8 @@ pub fn parse_brat(txt: &[u8], ann: &[u8], file: &str, layer: &str) -> BratRead {
         line: None,
         reason,
     };
-    let mut text_bytes = txt;
-    if let Some(rest) = text_bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        out.had_bom = true;
-        text_bytes = rest;
-    }
+    let (text_bytes, had_bom) = super::strip_bom(txt);
+    out.had_bom = had_bom;
     let text = match std::str::from_utf8(text_bytes) {
         Ok(t) => t.to_owned(),
         Err(e) => {
@@ -79,7 +76,7 @@ pub fn parse_brat(txt: &[u8], ann: &[u8], file: &str, layer: &str) -> BratRead {
             .push(whole("its .txt is empty: there is no document".into()));
         return out;
     }
-    let ann = match std::str::from_utf8(ann.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(ann)) {
+    let ann = match std::str::from_utf8(super::strip_bom(ann).0) {
         Ok(a) => a,
         Err(e) => {
             out.problems.push(whole(format!(
@@ -174,10 +171,7 @@ pub fn parse_brat(txt: &[u8], ann: &[u8], file: &str, layer: &str) -> BratRead {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file_name = Path::new(file)
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = super::file_name(file);
     let title = text
         .lines()
         .find(|l| !l.trim().is_empty())

@@ -80,15 +80,9 @@ struct Open {
 pub fn parse_conll(bytes: &[u8], file: &str, layer: &str, sentences_per_doc: usize) -> ConllRead {
     let per_doc = sentences_per_doc.max(1);
     let mut out = ConllRead::default();
-    let file_name = std::path::Path::new(file)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut body = bytes;
-    if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
-        out.had_bom = true;
-        body = rest;
-    }
+    let file_name = super::file_name(file);
+    let (body, had_bom) = super::strip_bom(bytes);
+    out.had_bom = had_bom;
     let mut group: Option<Group> = None;
     let mut open: Option<Open> = None;
     let mut in_sentence = false;

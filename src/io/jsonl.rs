@@ -51,15 +51,9 @@ pub struct JsonlRead {
 /// go into `layer`.
 pub fn parse_jsonl(bytes: &[u8], file: &str, layer: &str) -> JsonlRead {
     let mut out = JsonlRead::default();
-    let file_name = std::path::Path::new(file)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut body = bytes;
-    if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
-        out.had_bom = true;
-        body = rest;
-    }
+    let file_name = super::file_name(file);
+    let (body, had_bom) = super::strip_bom(bytes);
+    out.had_bom = had_bom;
     for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
         let line = index + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);

@@ -20,6 +20,26 @@ pub mod labelmap;
 mod pipeline;
 pub mod txt;
 
+/// The UTF-8 byte-order mark, tolerated at the start of every input file.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a leading byte-order mark, and whether there was one.
+pub(crate) fn strip_bom(bytes: &[u8]) -> (&[u8], bool) {
+    match bytes.strip_prefix(BOM) {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    }
+}
+
+/// The last component of the path `file` (empty if it has none): how a
+/// document's source file is named in the project.
+pub(crate) fn file_name(file: impl AsRef<std::path::Path>) -> String {
+    file.as_ref()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 pub use crate::store::import::{ImportRecord, ImportReport, ImportSpan, Problem};
 pub use labelmap::{LabelMap, LabelMapError};
 pub use pipeline::{

@@ -45,13 +45,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use super::BOM;
 use crate::model::AnnotatorId;
 use crate::store::{Imported, NewDocument, Store, StoreError, sha256_hex};
 
 /// Longest title, in characters, including the `…` of a cut title.
 pub const MAX_TITLE_CHARS: usize = 80;
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Errors from reading an article file.
 #[derive(Debug, thiserror::Error)]
@@ -180,8 +179,7 @@ pub fn import_bundled_samples(store: &mut Store) -> Result<Vec<Imported>, Import
 }
 
 fn parse(bytes: &[u8], path: &Path, source: String) -> Result<TxtImport, ImportError> {
-    let had_bom = bytes.starts_with(BOM);
-    let body = if had_bom { &bytes[BOM.len()..] } else { bytes };
+    let (body, had_bom) = super::strip_bom(bytes);
     let decoded = std::str::from_utf8(body).map_err(|e| {
         let byte = e.valid_up_to() + if had_bom { BOM.len() } else { 0 };
         ImportError::InvalidUtf8 {
@@ -221,10 +219,7 @@ fn parse(bytes: &[u8], path: &Path, source: String) -> Result<TxtImport, ImportE
             (shorten_title(first), "first_line")
         }
     };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name = super::file_name(path);
     let report = TxtReport {
         had_bom,
         crlf,
