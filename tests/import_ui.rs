@@ -147,3 +147,91 @@ fn a_refused_import_says_so_and_writes_nothing() {
         "{layers:?}"
     );
 }
+
+/// A JSONL of `n` distinct documents, each with a PLACE span on «إدلب».
+fn many(dir: &tempfile::TempDir, n: usize) -> PathBuf {
+    let mut out = String::new();
+    for i in 0..n {
+        out.push_str(&format!(
+            "{{\"text\": \"قصف على إدلب في اليوم {i}\", \"label\": [[8, 12, \"PLACE\"]]}}\n"
+        ));
+    }
+    write(dir, "many.jsonl", &out)
+}
+
+#[test]
+fn the_annotator_works_on_during_an_import_and_cancel_leaves_nothing_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(&dir);
+    let mut harness = harness(store);
+    let file = many(&dir, 40_000);
+    harness
+        .state_mut()
+        .run(Command::ImportDialog(ImportCommand::Open(vec![file])));
+    harness.run();
+    harness.get_by_label("Import").click();
+    // Step until the import has written its first batches (hidden).
+    let mut started = false;
+    for _ in 0..2000 {
+        harness.step();
+        if let ImportUi::Running(job) = harness.state().import_state()
+            && matches!(job.stage(), Some(tawsim::io::Stage::Importing { records, .. }) if records > 1_000)
+        {
+            started = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(started, "the import got going");
+    // Not modal: the article takes a selection and a label key, and the
+    // span is committed while the import runs.
+    let text = common::text_of(&harness);
+    let word = common::find(&text, "إدلب", 0);
+    common::drag(
+        &mut harness,
+        word.start,
+        word.end - 1,
+        egui::Modifiers::NONE,
+    );
+    harness.key_press(egui::Key::Num2);
+    harness.step();
+    // Should the lock be taken for a moment, the tag waits a frame or two.
+    for _ in 0..200 {
+        if harness.state().waiting_commands() == 0 {
+            break;
+        }
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(harness.state().waiting_commands(), 0);
+    assert!(
+        matches!(harness.state().import_state(), ImportUi::Running(_)),
+        "the import still runs"
+    );
+    let doc = harness.state().current_document().unwrap();
+    let spans = harness.state().store().spans(doc).unwrap();
+    assert!(
+        spans.iter().any(|s| s.range.as_range() == word),
+        "the span is saved during the import: {spans:?}"
+    );
+    // The import's documents are not visible while it runs.
+    assert_eq!(harness.state().store().documents().unwrap().len(), 1);
+
+    harness.get_by_label("Cancel").click();
+    wait_for_report(&mut harness);
+    harness.get_by_label("Import failed: nothing was written");
+    harness.get_by_label("the import was cancelled; nothing was written");
+    let app = harness.state();
+    assert_eq!(app.store().documents().unwrap().len(), 1);
+    assert!(
+        app.store()
+            .layers()
+            .unwrap()
+            .iter()
+            .all(|l| l.name != "many.jsonl"),
+        "no layer of the cancelled import"
+    );
+    assert!(app.store().running_imports().unwrap().is_empty());
+    // The span tagged meanwhile stays.
+    assert_eq!(app.store().spans(doc).unwrap().len(), spans.len());
+}

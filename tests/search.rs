@@ -38,6 +38,8 @@ fn project() -> Store {
         .map(|(i, s)| doc(&format!("جملة {i}"), s, &format!("ud:{i}")))
         .collect();
     store.import_documents(&docs, None).unwrap();
+    // What the app's indexer thread does in the background.
+    store.index_queued(usize::MAX).unwrap();
     store
 }
 
@@ -205,4 +207,47 @@ fn one_or_two_letters_ask_for_more() {
     }
     let empty = store.search("ً", 20).unwrap();
     assert!(!empty.too_short && empty.hits.is_empty());
+}
+
+#[test]
+fn while_the_index_catches_up_search_gives_the_indexed_hits_and_says_how_far_it_is() {
+    let mut store = Store::open_in_memory().unwrap();
+    // 40 documents mention «إدلب» (hamza, in «وإدلب»), 10 do not.
+    let docs: Vec<NewDocument> = (0..50)
+        .map(|i| {
+            let text = if i < 40 {
+                format!("قصفت الطائرات مدينة وإدلب صباح اليوم رقم {i}")
+            } else {
+                format!("هدوء في حلب اليوم رقم {i}")
+            };
+            doc(&format!("خبر {i}"), &text, &format!("s:{i}"))
+        })
+        .collect();
+    store.import_documents(&docs, None).unwrap();
+
+    // Visible and openable at once, not yet searchable.
+    assert_eq!(store.documents().unwrap().len(), 50);
+    let before = store.search("ادلب", 100).unwrap();
+    assert!(before.hits.is_empty());
+    let coverage = before.coverage.expect("the index is behind");
+    assert_eq!((coverage.searchable, coverage.documents), (0, 50));
+
+    // The first 20 documents indexed: their hits only, and 40 %.
+    assert_eq!(store.index_queued(20).unwrap(), 20);
+    let part = store.search("ادلب", 100).unwrap();
+    let docs_hit: std::collections::BTreeSet<i64> = part.hits.iter().map(|h| h.doc).collect();
+    assert_eq!(docs_hit, (1..=20).collect());
+    let coverage = part.coverage.expect("still behind");
+    assert_eq!((coverage.searchable, coverage.documents), (20, 50));
+    assert_eq!(coverage.percent(), 40);
+
+    // The rest: every hit, and no progress any more.
+    assert_eq!(store.index_queued(usize::MAX).unwrap(), 30);
+    let all = store.search("ادلب", 100).unwrap();
+    assert_eq!(all.hits.len(), 40);
+    assert!(all.coverage.is_none());
+    assert_eq!(store.index_queued(usize::MAX).unwrap(), 0);
+    for hit in &all.hits {
+        assert_eq!(stored(&store, hit), "إدلب");
+    }
 }

@@ -25,6 +25,7 @@ pub use review::{AgreementArgs, EvaluateArgs};
 use crate::io::{Format, ImportFailed, ImportOptions, LabelMap, Stage, import_paths};
 use crate::schema::Schema;
 use crate::store::Store;
+use crate::store::import::ImportOrigin;
 
 /// Exit code when the work failed.
 pub const EXIT_FAILURE: u8 = 1;
@@ -126,6 +127,11 @@ pub struct ImportArgs {
     /// Who runs the import. Default: the USER (or USERNAME) environment variable.
     #[arg(long, value_name = "NAME")]
     pub annotator: Option<String>,
+    /// Do not build the search index before exiting: the documents are
+    /// visible (and openable) at once, and the app indexes them in the
+    /// background the next time it opens the project.
+    #[arg(long)]
+    pub no_index: bool,
     /// Files or folders (read recursively) to import.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -171,6 +177,7 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         keep_unknown: args.keep_unknown,
         skip_bad: args.skip_bad,
         sentences_per_doc: args.sentences_per_doc as usize,
+        origin: ImportOrigin::CommandLine,
     };
     let annotator = args
         .annotator
@@ -184,18 +191,40 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         .with_context(|| format!("recording the annotator {annotator:?}"))?;
     let bar = progress_bar();
     let result = import_paths(&mut store, &args.paths, &options, actor, &mut |stage| {
-        let (message, done, total) = match stage {
-            Stage::Reading { done, total } => ("reading", done, total),
-            Stage::Writing { done, total } => ("writing", done, total),
-        };
-        bar.set_message(message);
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
+        match stage {
+            Stage::Importing { done, total, .. } => {
+                bar.set_message("importing");
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+            Stage::Undoing => bar.set_message("undoing"),
+        }
         true
     });
     bar.finish_and_clear();
     let report = result.with_context(|| format!("importing into {}", args.db.display()))?;
     println!("{report}");
+    if args.no_index {
+        return Ok(());
+    }
+    // The documents are visible now; indexing them for search may be
+    // stopped at any time (the app finishes it).
+    let bar = progress_bar();
+    bar.set_message("indexing");
+    loop {
+        let coverage = store
+            .search_coverage()
+            .with_context(|| format!("indexing {} for search", args.db.display()))?;
+        bar.set_length(coverage.documents as u64);
+        bar.set_position(coverage.searchable as u64);
+        let indexed = store
+            .index_queued(2_000)
+            .with_context(|| format!("indexing {} for search", args.db.display()))?;
+        if indexed == 0 {
+            break;
+        }
+    }
+    bar.finish_and_clear();
     Ok(())
 }
 

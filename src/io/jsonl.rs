@@ -51,11 +51,50 @@ pub struct JsonlRead {
 /// go into `layer`.
 pub fn parse_jsonl(bytes: &[u8], file: &str, layer: &str) -> JsonlRead {
     let mut out = JsonlRead::default();
-    let file_name = super::file_name(file);
-    let (body, had_bom) = super::strip_bom(bytes);
+    let mut sink = |item: Result<ImportRecord, Problem>, _: usize| {
+        match item {
+            Ok(record) => out.records.push(record),
+            Err(problem) => out.problems.push(problem),
+        }
+        true
+    };
+    // Reading from a slice cannot fail.
+    let had_bom = read_jsonl(bytes, file, layer, &mut sink).unwrap_or(false);
     out.had_bom = had_bom;
-    for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
-        let line = index + 1;
+    out
+}
+
+/// Read a JSONL file named `file` line by line from `reader`, handing each
+/// record or problem to `sink` with the bytes read so far, so a file of any
+/// size is read in constant memory. `sink` returns `false` to stop reading.
+/// Returns whether a byte-order mark was removed; fails only when `reader`
+/// does.
+pub fn read_jsonl(
+    mut reader: impl std::io::BufRead,
+    file: &str,
+    layer: &str,
+    sink: &mut dyn FnMut(Result<ImportRecord, Problem>, usize) -> bool,
+) -> std::io::Result<bool> {
+    let file_name = super::file_name(file);
+    let mut had_bom = false;
+    let mut buf = Vec::new();
+    let mut consumed = 0;
+    let mut line = 0;
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        consumed += n;
+        line += 1;
+        let mut raw: &[u8] = &buf;
+        if line == 1 {
+            let (body, bom) = super::strip_bom(raw);
+            had_bom = bom;
+            raw = body;
+        }
+        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -65,31 +104,30 @@ pub fn parse_jsonl(bytes: &[u8], file: &str, layer: &str) -> JsonlRead {
             line: Some(line),
             reason,
         };
-        let src = match std::str::from_utf8(raw) {
-            Ok(src) => src,
-            Err(e) => {
-                out.problems.push(problem(format!(
-                    "not valid UTF-8 at byte {} of the line; save the file as UTF-8",
-                    e.valid_up_to()
-                )));
-                continue;
-            }
+        let item = match std::str::from_utf8(raw) {
+            Err(e) => Err(problem(format!(
+                "not valid UTF-8 at byte {} of the line; save the file as UTF-8",
+                e.valid_up_to()
+            ))),
+            Ok(src) => match parse_line(src, &file_name, line) {
+                Ok((doc, spans)) => Ok(ImportRecord {
+                    doc: NewDocument {
+                        source: file.to_owned(),
+                        ..doc
+                    },
+                    spans,
+                    layer: layer.to_owned(),
+                    file: file.to_owned(),
+                    line,
+                }),
+                Err(reason) => Err(problem(reason)),
+            },
         };
-        match parse_line(src, &file_name, line) {
-            Ok((doc, spans)) => out.records.push(ImportRecord {
-                doc: NewDocument {
-                    source: file.to_owned(),
-                    ..doc
-                },
-                spans,
-                layer: layer.to_owned(),
-                file: file.to_owned(),
-                line,
-            }),
-            Err(reason) => out.problems.push(problem(reason)),
+        if !sink(item, consumed) {
+            break;
         }
     }
-    out
+    Ok(had_bom)
 }
 
 fn parse_line(

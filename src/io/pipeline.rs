@@ -1,6 +1,8 @@
 //! A whole import: find the files, read each with its format's reader, map
-//! and check the labels, check every span, then hand the records to the store
-//! for one transaction. Shared by the command line and the app.
+//! and check the labels, check every span, and hand the records to the store
+//! in batches as they are read (see [`import_paths`]): an import is all or
+//! nothing for the user, in short transactions. Shared by the command line
+//! and the app.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,9 @@ use super::{brat, conll, jsonl, txt};
 use crate::model::AnnotatorId;
 use crate::schema::Schema;
 use crate::store::Store;
-use crate::store::import::{BatchError, ImportRecord, ImportReport, Problem, check_record};
+use crate::store::import::{
+    BatchError, ImportOrigin, ImportRecord, ImportReport, Problem, check_record,
+};
 
 /// A file format the importer reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +73,8 @@ pub struct ImportOptions {
     pub skip_bad: bool,
     /// CoNLL sentences per document (at least 1).
     pub sentences_per_doc: usize,
+    /// Who runs the import (named to anyone who finds the project busy).
+    pub origin: ImportOrigin,
 }
 
 impl Default for ImportOptions {
@@ -80,6 +86,7 @@ impl Default for ImportOptions {
             keep_unknown: false,
             skip_bad: false,
             sentences_per_doc: 1,
+            origin: ImportOrigin::Library,
         }
     }
 }
@@ -87,10 +94,15 @@ impl Default for ImportOptions {
 /// Where an import is, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Files read so far.
-    Reading { done: usize, total: usize },
-    /// Records written so far (inside the transaction).
-    Writing { done: usize, total: usize },
+    /// Bytes of the input files read so far (records are written, hidden,
+    /// as they are read), and records read.
+    Importing {
+        done: u64,
+        total: u64,
+        records: usize,
+    },
+    /// The import failed or was cancelled: what it wrote is being removed.
+    Undoing,
 }
 
 /// Why an import wrote nothing.
@@ -210,92 +222,116 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ImportFailed> {
     Ok(())
 }
 
-/// Read every file, apply the label map, check labels and spans.
-///
-/// Fails on unknown labels (unless `keep_unknown`) and on bad records (unless
-/// `skip_bad`, which leaves them in [`Inputs::problems`]).
-pub fn read_inputs(
-    paths: &[PathBuf],
+/// A record or problem as read, before any check.
+type Item = Result<ImportRecord, Problem>;
+
+/// Read every file in `files`, handing each record or problem to `sink` with
+/// the bytes of all files read so far; `sink` returns `false` to stop.
+/// JSONL files are read line by line (constant memory); a file of another
+/// format is read whole, one file at a time.
+fn read_files(
+    files: &[(PathBuf, Format)],
     options: &ImportOptions,
-    schema: &Schema,
-    progress: &mut dyn FnMut(Stage) -> bool,
-) -> Result<Inputs, ImportFailed> {
-    let files = expand(paths, options.format)?;
-    let mut inputs = Inputs::default();
-    let report = &mut inputs.report;
-    report.files = files.len();
-    for (done, (path, format)) in files.iter().enumerate() {
-        if !progress(Stage::Reading {
-            done,
-            total: files.len(),
-        }) {
-            return Err(BatchError::Cancelled.into());
-        }
+    report: &mut ImportReport,
+    sink: &mut dyn FnMut(Item, u64) -> bool,
+) -> bool {
+    let mut before: u64 = 0;
+    for (path, format) in files {
+        let size = file_size(path, *format);
         let file = path.display().to_string();
         let layer = options.layer.clone().unwrap_or_else(|| {
             path.file_name()
                 .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned())
         });
+        let unreadable = |e: std::io::Error| Problem {
+            file: file.clone(),
+            line: None,
+            reason: format!("cannot read the file ({e}); check that you may read it"),
+        };
+        if *format == Format::Jsonl {
+            let opened = std::fs::File::open(path).map(std::io::BufReader::new);
+            let reader = match opened {
+                Ok(reader) => reader,
+                Err(e) => {
+                    report.records += 1;
+                    if !sink(Err(unreadable(e)), before) {
+                        return false;
+                    }
+                    continue;
+                }
+            };
+            let mut go_on = true;
+            let mut records = 0;
+            let read = jsonl::read_jsonl(reader, &file, &layer, &mut |item, consumed| {
+                records += 1;
+                go_on = sink(item, before + consumed as u64);
+                go_on
+            });
+            report.records += records;
+            match read {
+                Ok(had_bom) => report.boms_removed += usize::from(had_bom),
+                Err(e) => {
+                    report.records += 1;
+                    go_on = sink(Err(unreadable(e)), before);
+                }
+            }
+            if !go_on {
+                return false;
+            }
+            before += size;
+            continue;
+        }
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) => {
                 report.records += 1;
-                inputs.problems.push(Problem {
-                    file,
-                    line: None,
-                    reason: format!("cannot read the file ({e}); check that you may read it"),
-                });
+                if !sink(Err(unreadable(e)), before) {
+                    return false;
+                }
                 continue;
             }
         };
+        before += size;
+        let mut items: Vec<Item> = Vec::new();
         match format {
             Format::Txt => {
                 report.records += 1;
-                match txt::parse_txt(&bytes, &file) {
+                items.push(match txt::parse_txt(&bytes, &file) {
                     Ok(import) => {
                         report.boms_removed += usize::from(import.report.had_bom);
-                        inputs.records.push(ImportRecord {
+                        Ok(ImportRecord {
                             doc: import.doc,
                             spans: Vec::new(),
                             layer,
                             file,
                             line: 1,
-                        });
+                        })
                     }
-                    Err(e) => inputs.problems.push(txt_problem(e, file)),
-                }
+                    Err(e) => Err(txt_problem(e, file)),
+                });
             }
-            Format::Jsonl => {
-                let read = jsonl::parse_jsonl(&bytes, &file, &layer);
-                report.records += read.records.len() + read.problems.len();
-                report.boms_removed += usize::from(read.had_bom);
-                inputs.records.extend(read.records);
-                inputs.problems.extend(read.problems);
-            }
+            Format::Jsonl => {}
             Format::Brat => {
                 let text_path = path.with_extension("txt");
-                let text = match std::fs::read(&text_path) {
-                    Ok(text) => text,
-                    Err(e) => {
-                        report.records += 1;
-                        inputs.problems.push(Problem {
-                            file,
-                            line: None,
-                            reason: format!(
-                                "cannot read its text {} ({e}); a brat .ann needs its .txt beside it",
-                                text_path.display()
-                            ),
-                        });
-                        continue;
-                    }
-                };
-                let read = brat::parse_brat(&text, &bytes, &file, &layer);
                 report.records += 1;
-                report.boms_removed += usize::from(read.had_bom);
-                inputs
-                    .records
-                    .extend(read.record.filter(|_| read.problems.is_empty()));
-                inputs.problems.extend(read.problems);
+                match std::fs::read(&text_path) {
+                    Ok(text) => {
+                        let read = brat::parse_brat(&text, &bytes, &file, &layer);
+                        report.boms_removed += usize::from(read.had_bom);
+                        if read.problems.is_empty() {
+                            items.extend(read.record.map(Ok));
+                        }
+                        items.extend(read.problems.into_iter().map(Err));
+                    }
+                    Err(e) => items.push(Err(Problem {
+                        file,
+                        line: None,
+                        reason: format!(
+                            "cannot read its text {} ({e}); a brat .ann needs its .txt beside it",
+                            text_path.display()
+                        ),
+                    })),
+                }
             }
             Format::Conll => {
                 let read = conll::parse_conll(&bytes, &file, &layer, options.sentences_per_doc);
@@ -305,23 +341,56 @@ pub fn read_inputs(
                 report.tokens += read.tokens;
                 report.orphan_inside += read.orphan_inside;
                 report.marks_removed += read.marks_removed;
-                inputs.records.extend(read.records);
-                inputs.problems.extend(read.problems);
+                items.extend(read.records.into_iter().map(Ok));
+                items.extend(read.problems.into_iter().map(Err));
+            }
+        }
+        drop(bytes);
+        for item in items {
+            if !sink(item, before) {
+                return false;
             }
         }
     }
-    // Every span as the file states it, then through the map.
-    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
-    let mut good = Vec::with_capacity(inputs.records.len());
-    for mut record in std::mem::take(&mut inputs.records) {
-        if let Err(problem) = check_record(&record) {
-            report.spans_read += record.spans.len();
-            report.spans_refused += record.spans.len();
-            inputs.problems.push(problem);
-            continue;
-        }
+    true
+}
+
+/// Size of what reading `path` reads (a brat `.ann` and its `.txt`), 0 when
+/// it cannot be told.
+fn file_size(path: &Path, format: Format) -> u64 {
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    match format {
+        Format::Brat => size(path) + size(&path.with_extension("txt")),
+        _ => size(path),
+    }
+}
+
+/// Checks every record as it is read: spans in range, the label map, labels
+/// against the schema. Keeps the problems and unknown labels for the end.
+struct Checker<'a> {
+    options: &'a ImportOptions,
+    schema: &'a Schema,
+    problems: Vec<Problem>,
+    unknown: BTreeMap<String, usize>,
+}
+
+impl Checker<'_> {
+    /// The record to write, or `None` when it was bad (kept as a problem).
+    fn check(&mut self, item: Item, report: &mut ImportReport) -> Option<ImportRecord> {
+        let mut record = match item {
+            Ok(record) => record,
+            Err(problem) => {
+                self.problems.push(problem);
+                return None;
+            }
+        };
         report.spans_read += record.spans.len();
-        if let Some(map) = &options.map {
+        if let Err(problem) = check_record(&record) {
+            report.spans_refused += record.spans.len();
+            self.problems.push(problem);
+            return None;
+        }
+        if let Some(map) = &self.options.map {
             record
                 .spans
                 .retain_mut(|span| match map.apply(&span.label) {
@@ -338,37 +407,116 @@ pub fn read_inputs(
                 });
         }
         for span in &record.spans {
-            if schema.label(&span.label).is_none() {
-                *unknown.entry(span.label.clone()).or_default() += 1;
+            if self.schema.label(&span.label).is_none() {
+                *self.unknown.entry(span.label.clone()).or_default() += 1;
             }
         }
-        good.push(record);
+        Some(record)
     }
-    inputs.records = good;
-    if !inputs.problems.is_empty() && !options.skip_bad {
-        return Err(BatchError::Refused {
-            problems: inputs.problems,
+
+    /// Whether what was read so far already refuses the whole import.
+    fn refuses(&self) -> bool {
+        (!self.problems.is_empty() && !self.options.skip_bad)
+            || (!self.unknown.is_empty() && !self.options.keep_unknown)
+    }
+
+    /// The end of reading: the error that refuses the import, or the
+    /// problems and kept labels to report.
+    fn finish(self, report: &mut ImportReport) -> Result<(), ImportFailed> {
+        if !self.problems.is_empty() && !self.options.skip_bad {
+            return Err(BatchError::Refused {
+                problems: self.problems,
+            }
+            .into());
         }
-        .into());
-    }
-    if !unknown.is_empty() {
-        if !options.keep_unknown {
-            let mut labels: Vec<(String, usize)> = unknown.into_iter().collect();
-            labels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            return Err(ImportFailed::UnknownLabels {
-                schema: schema.name.clone(),
-                labels,
-            });
+        if !self.unknown.is_empty() {
+            if !self.options.keep_unknown {
+                let mut labels: Vec<(String, usize)> = self.unknown.into_iter().collect();
+                labels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                return Err(ImportFailed::UnknownLabels {
+                    schema: self.schema.name.clone(),
+                    labels,
+                });
+            }
+            report.unknown_kept = self.unknown;
         }
-        report.unknown_kept = unknown;
+        report.refused = self.problems;
+        Ok(())
     }
-    report.refused = inputs.problems.clone();
-    Ok(inputs)
 }
 
+/// Read every file, apply the label map, check labels and spans, all in
+/// memory (benchmarks and checks; imports stream through [`import_paths`]).
+///
+/// Fails on unknown labels (unless `keep_unknown`) and on bad records (unless
+/// `skip_bad`, which leaves them in [`Inputs::problems`]).
+pub fn read_inputs(
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    schema: &Schema,
+    progress: &mut dyn FnMut(Stage) -> bool,
+) -> Result<Inputs, ImportFailed> {
+    let files = expand(paths, options.format)?;
+    let total = files.iter().map(|(p, f)| file_size(p, *f)).sum();
+    let mut report = ImportReport {
+        files: files.len(),
+        ..ImportReport::default()
+    };
+    let mut checker = Checker {
+        options,
+        schema,
+        problems: Vec::new(),
+        unknown: BTreeMap::new(),
+    };
+    let mut records = Vec::new();
+    let mut counts = ImportReport::default();
+    let complete = read_files(&files, options, &mut report, &mut |item, done| {
+        if let Some(record) = checker.check(item, &mut counts) {
+            records.push(record);
+        }
+        progress(Stage::Importing {
+            done,
+            total,
+            records: records.len(),
+        })
+    });
+    if !complete {
+        return Err(BatchError::Cancelled.into());
+    }
+    add_check_counts(&mut report, counts);
+    let problems = checker.problems.clone();
+    checker.finish(&mut report)?;
+    Ok(Inputs {
+        records,
+        problems,
+        report,
+    })
+}
+
+/// The counts a [`Checker`] keeps, added to the readers' report.
+fn add_check_counts(report: &mut ImportReport, counts: ImportReport) {
+    report.spans_read += counts.spans_read;
+    report.spans_refused += counts.spans_refused;
+    for (label, n) in counts.dropped_by_map {
+        *report.dropped_by_map.entry(label).or_default() += n;
+    }
+}
+
+/// Records written per [`Store::import_batch`] call, at most.
+const BATCH_RECORDS: usize = 512;
+/// Bytes of text gathered per batch, at most (memory stays flat).
+const BATCH_BYTES: usize = 4 << 20;
+
 /// Import `paths` into `store` by `actor`, all or nothing (see
-/// [`ImportOptions::skip_bad`]). `progress` may return `false` to cancel;
-/// nothing is then written.
+/// [`ImportOptions::skip_bad`]).
+///
+/// Streaming: records are checked and written as they are read, in batches
+/// of short transactions that stay hidden (see `store::import`) until the
+/// last one commits, so memory stays flat whatever the size of the files.
+/// A bad record or an unknown label that refuses the import stops the
+/// writing; reading goes on to list every problem, then what was written is
+/// removed. `progress` may return `false` to cancel; what was written is
+/// then removed too, and nothing is ever visible.
 pub fn import_paths(
     store: &mut Store,
     paths: &[PathBuf],
@@ -377,15 +525,94 @@ pub fn import_paths(
     progress: &mut dyn FnMut(Stage) -> bool,
 ) -> Result<ImportReport, ImportFailed> {
     let schema = project_schema(store)?;
-    let inputs = read_inputs(paths, options, &schema, progress)?;
-    let report = store.import_records(
-        &inputs.records,
-        actor,
-        options.skip_bad,
-        inputs.report,
-        &mut |done, total| progress(Stage::Writing { done, total }),
-    )?;
-    Ok(report)
+    let files = expand(paths, options.format)?;
+    let total: u64 = files.iter().map(|(p, f)| file_size(p, *f)).sum();
+    let source = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut run = store.begin_import(actor, options.origin, &source)?;
+    let mut report = ImportReport {
+        files: files.len(),
+        ..ImportReport::default()
+    };
+    let mut checker = Checker {
+        options,
+        schema: &schema,
+        problems: Vec::new(),
+        unknown: BTreeMap::new(),
+    };
+    let mut counts = ImportReport::default();
+    let mut batch: Vec<ImportRecord> = Vec::new();
+    let mut batch_bytes = 0;
+    let mut failure: Option<ImportFailed> = None;
+    let mut read = 0;
+    let mut done_bytes = 0;
+    let complete = read_files(&files, options, &mut report, &mut |item, done| {
+        done_bytes = done;
+        read += 1;
+        if let Some(record) = checker.check(item, &mut counts)
+            && !checker.refuses()
+        {
+            batch_bytes += record.doc.text.len();
+            batch.push(record);
+        }
+        if checker.refuses() {
+            // Nothing more is written; reading goes on to list every problem.
+            batch.clear();
+        } else if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
+            let written = store.import_batch(&mut run, &batch, &mut |_| {
+                progress(Stage::Importing {
+                    done,
+                    total,
+                    records: read,
+                })
+            });
+            batch.clear();
+            batch_bytes = 0;
+            if let Err(error) = written {
+                failure = Some(error.into());
+                return false;
+            }
+        }
+        progress(Stage::Importing {
+            done,
+            total,
+            records: read,
+        })
+    });
+    let outcome = match failure {
+        Some(error) => Err(error),
+        None if !complete => Err(BatchError::Cancelled.into()),
+        None => {
+            let rest = if checker.refuses() {
+                Ok(())
+            } else {
+                store
+                    .import_batch(&mut run, &batch, &mut |_| {
+                        progress(Stage::Importing {
+                            done: done_bytes,
+                            total,
+                            records: read,
+                        })
+                    })
+                    .map_err(ImportFailed::from)
+            };
+            drop(batch);
+            add_check_counts(&mut report, counts);
+            rest.and_then(|()| checker.finish(&mut report))
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(store.finish_import(run, report)?),
+        Err(error) => {
+            progress(Stage::Undoing);
+            // If removing fails, the rows stay hidden and the next open removes them.
+            let _ = store.abandon_import(run);
+            Err(error)
+        }
+    }
 }
 
 fn txt_problem(error: txt::ImportError, file: String) -> Problem {

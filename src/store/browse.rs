@@ -729,7 +729,7 @@ mod tests {
                 // Either the page walks a narrow index in order (skipping
                 // index entries, never table rows), or it starts from the
                 // few documents that have a status row and sorts those.
-                let from_status_rows = text.contains("SEARCH d USING INTEGER PRIMARY KEY")
+                let from_status_rows = text.contains("USING INTEGER PRIMARY KEY")
                     && text.contains("document_status_by_annotator");
                 assert!(
                     from_status_rows || text.contains("COVERING INDEX"),

@@ -125,7 +125,7 @@ pub(super) fn copy_into(
     let at = now();
     let id: SpanId = conn
         .prepare_cached(
-            "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+            "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
                                 attrs, note, schema_version, source_span_id, created_at, updated_at)
              SELECT s.doc_id, ?1, ?2, ?3, ?4, ?5, substr(d.text, ?3 + 1, ?4 - ?3), 'manual',
                     s.attrs, s.note, (SELECT max(version) FROM schemas), s.id, ?6, ?6

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::{During, SPAN_SELECT, SpanRow, Store, StoreError};
+use super::{During, SPAN_SELECT_MAIN, SpanRow, Store, StoreError, VISIBLE_ROW};
 use crate::model::{DocId, LayerId, Span};
 use crate::review::agreement::{Agreement, AgreementBuilder};
 use crate::review::evaluate::{Counts, Evaluation, Matching, match_document};
@@ -111,8 +111,9 @@ impl Store {
         let mut spans_stmt = self
             .conn
             .prepare(&format!(
-                "{SPAN_SELECT} INDEXED BY spans_by_doc_start
-                 WHERE layer_id IN ({all}) AND deleted_at IS NULL ORDER BY doc_id, start"
+                "{SPAN_SELECT_MAIN} INDEXED BY spans_by_doc_start
+                 WHERE layer_id IN ({all}) AND deleted_at IS NULL AND {VISIBLE_ROW}
+                 ORDER BY doc_id, start"
             ))
             .during("read spans")?;
         let mut docs = docs_stmt.query([]).during("read documents")?;

@@ -82,6 +82,54 @@
 //! `span.reject`, `span.unreject`, `gold.accept`, `gold.correct`,
 //! `document.review`, `project.setting`.
 //!
+//! ## Schema 3: imports in short transactions
+//!
+//! | table | column | meaning |
+//! |---|---|---|
+//! | `imports` | `id` | one import (`tawsim import`, File ▸ Import…) |
+//! | | `state` | `running`, `committed`, `abandoned` (failed, cancelled or its process gone; its rows are being removed), `cleaned` |
+//! | | `origin`, `source` | `command line` / `app` / `library`, and the files as given |
+//! | | `actor`, `pid`, `host` | who and which process on which machine runs it |
+//! | | `started_at`, `heartbeat_at`, `finished_at` | timestamps; a running import refreshes `heartbeat_at` every few seconds |
+//! | | `doc_floor`, `span_floor`, `audit_floor`, `layer_floor` | the highest row id of each table when it began: its rows all lie above (for removing them without an index on `import_id`) |
+//! | `documents`, `spans`, `layers`, `audit` | `import_id` | the import that wrote the row; `NULL` for everything else |
+//! | `search_queue` | `doc_id`, `import_id` | documents not yet in `search_index` (see `search`) |
+//!
+//! ### Imports in short transactions
+//!
+//! SQLite lets one connection write at a time, so a writer that is not the
+//! user's own action must never hold the lock for long. An import (see
+//! [`import`]) therefore writes in many transactions of about 10 ms each
+//! ([`import::IMPORT_TX_BUDGET`]), pausing 2 ms between them
+//! ([`import::IMPORT_YIELD`]) so that the window's write, which polls for
+//! the lock every quarter millisecond ([`Store::wait_briefly_for_lock`]),
+//! gets in. It stays all or nothing for the user:
+//!
+//! 1. [`Store::begin_import`] records the import as `running` (imports run
+//!    one at a time: a second one is refused, naming the first).
+//! 2. Every row it writes carries its `import_id`. Every connection this
+//!    module opens creates TEMP views `documents`, `spans`, `layers` and
+//!    `audit` that leave out the rows of imports that are `running` or
+//!    `abandoned`; SQLite resolves an unqualified table name in `temp`
+//!    before `main`, so every read anywhere (browser, search, exports,
+//!    agreement, stats) sees committed rows only. Writes name `main.`
+//!    tables; the import itself reads `main.` tables to find its own rows
+//!    (a text twice in one file).
+//! 3. [`Store::finish_import`] writes the `import` audit row and sets the
+//!    state to `committed` in one short transaction: that commit makes
+//!    everything visible at once.
+//! 4. A failed or cancelled import is set `abandoned` and its rows are
+//!    deleted a chunk per transaction ([`Store::abandon_import`]); triggers
+//!    allow deleting spans, documents and audit rows only for an abandoned
+//!    import. An import whose process is gone (killed, crashed: on this
+//!    machine its pid no longer exists, anywhere its heartbeat is older than
+//!    [`import::IMPORT_STALE_AFTER`]) is abandoned and cleaned up by the
+//!    next [`Store::open`] or [`Store::begin_import`]. Until then its rows
+//!    are hidden.
+//!
+//! Documents enter the search index later, in the background (see
+//! [`search`]).
+//!
 //! A span row in `before`/`after` looks like:
 //!
 //! ```json
@@ -120,10 +168,13 @@ pub use reader::Reader;
 pub mod search;
 pub use search::{SearchField, SearchHit, SearchResults};
 pub mod import;
+pub mod indexer;
+pub use indexer::Indexer;
+pub use search::SearchCoverage;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 /// The newest schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -310,6 +361,108 @@ CREATE INDEX documents_by_title ON documents(title);
 CREATE INDEX documents_by_changed ON documents(changed_at);
 CREATE INDEX spans_live_by_doc_label ON spans(doc_id, label, layer_id) WHERE deleted_at IS NULL;
 CREATE INDEX spans_live_by_layer_doc ON spans(layer_id, doc_id) WHERE deleted_at IS NULL;
+"#;
+
+/// Imports in short transactions (see [`import`]): the `imports` table, the
+/// rows each import wrote, leftovers of an abandoned import removable, and the
+/// search index filled in the background from `search_queue`.
+const MIGRATION_3: &str = r#"
+CREATE TABLE imports (
+    id           INTEGER PRIMARY KEY,
+    state        TEXT NOT NULL CHECK (state IN ('running', 'committed', 'abandoned', 'cleaned')),
+    origin       TEXT NOT NULL CHECK (origin IN ('command line', 'app', 'library')),
+    source       TEXT NOT NULL,
+    actor        INTEGER REFERENCES annotators(id),
+    pid          INTEGER NOT NULL,
+    host         TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    finished_at  TEXT,
+    doc_floor    INTEGER NOT NULL DEFAULT 0,
+    span_floor   INTEGER NOT NULL DEFAULT 0,
+    audit_floor  INTEGER NOT NULL DEFAULT 0,
+    layer_floor  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+ALTER TABLE documents ADD COLUMN import_id INTEGER REFERENCES imports(id);
+ALTER TABLE spans ADD COLUMN import_id INTEGER REFERENCES imports(id);
+ALTER TABLE layers ADD COLUMN import_id INTEGER REFERENCES imports(id);
+ALTER TABLE audit ADD COLUMN import_id INTEGER REFERENCES imports(id);
+
+-- A new document's changed_at is set as it is inserted: its import row
+-- need not update it again (an import writes one per document).
+DROP TRIGGER documents_change_with_their_audit;
+CREATE TRIGGER documents_change_with_their_audit
+AFTER INSERT ON audit WHEN NEW.doc_id IS NOT NULL AND NEW.action <> 'document.import'
+BEGIN
+    UPDATE documents SET changed_at = NEW.at WHERE id = NEW.doc_id;
+END;
+
+-- The browser's covering indexes carry import_id, which the visibility
+-- filter reads.
+DROP INDEX documents_by_id;
+DROP INDEX documents_by_title;
+DROP INDEX documents_by_changed;
+DROP INDEX spans_live_by_doc_label;
+DROP INDEX spans_live_by_layer_doc;
+CREATE INDEX documents_by_id ON documents(id, import_id);
+CREATE INDEX documents_by_title ON documents(title, id, import_id);
+CREATE INDEX documents_by_changed ON documents(changed_at, id, import_id);
+CREATE INDEX spans_live_by_doc_label ON spans(doc_id, label, layer_id, import_id) WHERE deleted_at IS NULL;
+CREATE INDEX spans_live_by_layer_doc ON spans(layer_id, doc_id, import_id) WHERE deleted_at IS NULL;
+
+-- Rows of an abandoned import may be removed; nothing else.
+DROP TRIGGER spans_are_never_removed;
+CREATE TRIGGER spans_are_never_removed
+BEFORE DELETE ON spans
+WHEN OLD.import_id IS NULL
+  OR NOT EXISTS (SELECT 1 FROM imports i WHERE i.id = OLD.import_id AND i.state = 'abandoned')
+BEGIN
+    SELECT RAISE(ABORT, 'spans are never removed: set deleted_at instead');
+END;
+DROP TRIGGER audit_is_append_only_delete;
+CREATE TRIGGER audit_is_append_only_delete
+BEFORE DELETE ON audit
+WHEN OLD.import_id IS NULL
+  OR NOT EXISTS (SELECT 1 FROM imports i WHERE i.id = OLD.import_id AND i.state = 'abandoned')
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+CREATE TRIGGER documents_are_never_removed
+BEFORE DELETE ON documents
+WHEN OLD.import_id IS NULL
+  OR NOT EXISTS (SELECT 1 FROM imports i WHERE i.id = OLD.import_id AND i.state = 'abandoned')
+BEGIN
+    SELECT RAISE(ABORT, 'documents are never removed');
+END;
+
+CREATE TABLE search_queue (
+    doc_id    INTEGER PRIMARY KEY REFERENCES documents(id),
+    import_id INTEGER REFERENCES imports(id)
+) STRICT;
+CREATE INDEX search_queue_by_import ON search_queue(import_id, doc_id);
+INSERT INTO search_queue (doc_id)
+    SELECT id FROM documents WHERE id NOT IN (SELECT id FROM search_index_docsize);
+"#;
+
+/// Per-connection views that hide the rows of imports that have not
+/// committed (see the module documentation, "Imports in short
+/// transactions"). They live in the connection's `temp` schema, which SQLite
+/// searches before `main`, so every unqualified read of these tables sees
+/// only committed rows; writes name `main.` tables explicitly.
+const VISIBILITY_VIEWS: &str = r#"
+CREATE TEMP VIEW IF NOT EXISTS documents AS SELECT * FROM main.documents
+    WHERE import_id IS NULL OR import_id NOT IN
+        (SELECT id FROM main.imports WHERE state IN ('running', 'abandoned'));
+CREATE TEMP VIEW IF NOT EXISTS spans AS SELECT * FROM main.spans
+    WHERE import_id IS NULL OR import_id NOT IN
+        (SELECT id FROM main.imports WHERE state IN ('running', 'abandoned'));
+CREATE TEMP VIEW IF NOT EXISTS layers AS SELECT * FROM main.layers
+    WHERE import_id IS NULL OR import_id NOT IN
+        (SELECT id FROM main.imports WHERE state IN ('running', 'abandoned'));
+CREATE TEMP VIEW IF NOT EXISTS audit AS SELECT * FROM main.audit
+    WHERE import_id IS NULL OR import_id NOT IN
+        (SELECT id FROM main.imports WHERE state IN ('running', 'abandoned'));
 "#;
 
 /// Errors from the project store.
@@ -641,7 +794,7 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        wait_for_lock(&mut conn, LockWait::Patient).map_err(open_err)?;
         // Reading the header is the first access to the file: a file that is not
         // SQLite fails here, before anything could be written to it.
         let version = user_version(&conn).map_err(|source| {
@@ -676,11 +829,13 @@ impl Store {
             .map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         migrate(&mut conn, Some(path), MIGRATIONS)?;
-        search::ensure_index(&mut conn)?;
+        install_views(&conn).map_err(open_err)?;
         let mut store = Store {
             conn,
             path: Some(path.to_path_buf()),
         };
+        store.clean_up_imports()?;
+        search::ensure_queued(&store.conn)?;
         store.ensure_default_schema()?;
         Ok(store)
     }
@@ -695,6 +850,7 @@ impl Store {
         let mut conn = Connection::open_in_memory().map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         migrate(&mut conn, None, MIGRATIONS)?;
+        install_views(&conn).map_err(open_err)?;
         let mut store = Store { conn, path: None };
         store.ensure_default_schema()?;
         Ok(store)
@@ -709,14 +865,36 @@ impl Store {
             source,
         };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        wait_for_lock(&mut conn, LockWait::Patient).map_err(open_err)?;
+        install_views(&conn).map_err(open_err)?;
         conn.pragma_update(None, "query_only", true)
             .map_err(open_err)?;
         Ok(Store {
             conn,
             path: Some(path.to_path_buf()),
         })
+    }
+
+    /// Wait at most about 14 ms for another connection's write lock (instead
+    /// of [`BUSY_TIMEOUT`]), so a call that cannot get it fails with
+    /// [`StoreError::is_locked`] instead of blocking, and leave checkpoints
+    /// to the other connections (see [`Store::checkpoint`]). For the
+    /// window's connection: its frames never wait longer, and its commits
+    /// never copy an import's write-ahead log into the file.
+    pub fn wait_briefly_for_lock(&mut self) {
+        // Only fails for a closed connection, where every call fails anyway.
+        let _ = wait_for_lock(&mut self.conn, LockWait::Brief);
+        let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 0);
+    }
+
+    /// Copy what the write-ahead log holds into the project file as far as
+    /// readers allow, without waiting for anyone (SQLite's passive
+    /// checkpoint); the background indexer calls it now and then.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .during("write the log into the project file")
     }
 
     /// The database file, or `None` for an in-memory store.
@@ -770,7 +948,7 @@ impl Store {
             )
             .during("add an annotator")?;
         tx.execute(
-            "INSERT INTO layers (name, kind, annotator_id, created_at) VALUES (?1, 'annotator', ?2, ?3)",
+            "INSERT INTO main.layers (name, kind, annotator_id, created_at) VALUES (?1, 'annotator', ?2, ?3)",
             params![name, id, at],
         )
         .during("add an annotator's layer")?;
@@ -830,7 +1008,7 @@ impl Store {
         if let Some(id) = existing {
             return Ok(Imported::AlreadyPresent(id));
         }
-        let id = insert_document(&tx, doc, &sha256, char_len, actor)?;
+        let id = insert_document(&tx, doc, &sha256, char_len, actor, None)?;
         tx.commit().during("save an imported document")?;
         Ok(Imported::Added(id))
     }
@@ -862,6 +1040,7 @@ impl Store {
                     &sha256,
                     doc.text.chars().count(),
                     actor,
+                    None,
                 )?),
             });
         }
@@ -971,7 +1150,7 @@ impl Store {
             return Ok(());
         }
         tx.execute(
-            "UPDATE documents SET direction = ?1 WHERE id = ?2",
+            "UPDATE main.documents SET direction = ?1 WHERE id = ?2",
             params![dir.as_str(), doc],
         )
         .during("change a document's direction")?;
@@ -1044,7 +1223,7 @@ impl Store {
         let at = now();
         let id: SpanId = tx
             .prepare_cached(
-                "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
                                     schema_version, created_at, updated_at)
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), ?7,
                         (SELECT max(version) FROM schemas), ?8, ?8
@@ -1123,7 +1302,7 @@ impl Store {
                     return Err(StoreError::AlreadyDeleted { span: *span });
                 }
                 tx.prepare_cached(
-                    "UPDATE spans SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2",
+                    "UPDATE main.spans SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2",
                 )
                 .and_then(|mut stmt| stmt.execute(params![at, span]))
                 .during("delete a span")?;
@@ -1135,7 +1314,7 @@ impl Store {
                     return Err(StoreError::NotDeleted { span: *span });
                 }
                 tx.prepare_cached(
-                    "UPDATE spans SET deleted_at = NULL, updated_at = ?1 WHERE id = ?2",
+                    "UPDATE main.spans SET deleted_at = NULL, updated_at = ?1 WHERE id = ?2",
                 )
                 .and_then(|mut stmt| stmt.execute(params![at, span]))
                 .during("restore a span")?;
@@ -1156,9 +1335,11 @@ impl Store {
                 if to.trim().is_empty() {
                     return Err(StoreError::BlankLabel);
                 }
-                tx.prepare_cached("UPDATE spans SET label = ?1, updated_at = ?2 WHERE id = ?3")
-                    .and_then(|mut stmt| stmt.execute(params![to, at, span]))
-                    .during("relabel a span")?;
+                tx.prepare_cached(
+                    "UPDATE main.spans SET label = ?1, updated_at = ?2 WHERE id = ?3",
+                )
+                .and_then(|mut stmt| stmt.execute(params![to, at, span]))
+                .during("relabel a span")?;
                 after.label = to.clone();
                 "span.relabel"
             }
@@ -1316,6 +1497,20 @@ impl Store {
 
 /// Adds the action to a rusqlite error.
 impl StoreError {
+    /// The project file was locked by another writer for longer than this
+    /// connection waits: nothing was written, and the same call may simply
+    /// be made again.
+    pub fn is_locked(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite { source, .. }
+                if matches!(
+                    source.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                )
+        )
+    }
+
     /// The query was stopped by [`Reader::interrupt`] (or another call of
     /// SQLite's interrupt) rather than failing.
     pub fn is_interrupted(&self) -> bool {
@@ -1339,10 +1534,49 @@ impl<T> During<T> for rusqlite::Result<T> {
 
 /// Per-connection settings. `synchronous=FULL`: a commit is on disk when it returns.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(())
+}
+
+/// How long a connection waits for another's write lock.
+#[derive(Debug, Clone, Copy)]
+enum LockWait {
+    /// About 14 ms (the window, see [`Store::wait_briefly_for_lock`]).
+    Brief,
+    /// [`BUSY_TIMEOUT`].
+    Patient,
+}
+
+/// How often a waiting connection looks at the lock.
+const LOCK_POLL: Duration = Duration::from_micros(250);
+
+/// Make `conn` wait for the write lock by polling every [`LOCK_POLL`] (SQLite's
+/// own busy timeout sleeps up to 100 ms between looks, and so would miss the
+/// short pauses between an import's transactions, see `import`).
+fn wait_for_lock(conn: &mut Connection, wait: LockWait) -> rusqlite::Result<()> {
+    fn brief(tries: i32) -> bool {
+        poll(tries, Duration::from_millis(14))
+    }
+    fn patient(tries: i32) -> bool {
+        poll(tries, BUSY_TIMEOUT)
+    }
+    fn poll(tries: i32, limit: Duration) -> bool {
+        if LOCK_POLL * tries.max(0) as u32 >= limit {
+            return false;
+        }
+        std::thread::sleep(LOCK_POLL);
+        true
+    }
+    conn.busy_handler(Some(match wait {
+        LockWait::Brief => brief,
+        LockWait::Patient => patient,
+    }))
+}
+
+/// Create the connection's [`VISIBILITY_VIEWS`] (after any migration).
+fn install_views(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(VISIBILITY_VIEWS)
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
@@ -1433,9 +1667,26 @@ fn write_audit(
     before: &serde_json::Value,
     after: &serde_json::Value,
 ) -> Result<(), StoreError> {
+    write_import_audit(conn, None, at, actor, action, doc, span, before, after)
+}
+
+/// [`write_audit`] for a row written by import `import` (hidden with the
+/// import's other rows until it commits).
+#[allow(clippy::too_many_arguments)]
+fn write_import_audit(
+    conn: &Connection,
+    import: Option<i64>,
+    at: &str,
+    actor: Option<AnnotatorId>,
+    action: &str,
+    doc: Option<DocId>,
+    span: Option<SpanId>,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO audit (at, actor, action, doc_id, span_id, before, after)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO main.audit (at, actor, action, doc_id, span_id, before, after, import_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )
     .and_then(|mut stmt| {
         stmt.execute(params![
@@ -1445,7 +1696,8 @@ fn write_audit(
             doc,
             span,
             before.to_string(),
-            after.to_string()
+            after.to_string(),
+            import
         ])
     })
     .during("write the audit log")?;
@@ -1491,6 +1743,7 @@ fn insert_document(
     sha256: &str,
     char_len: usize,
     actor: Option<AnnotatorId>,
+    import: Option<i64>,
 ) -> Result<DocId, StoreError> {
     let meta = doc.meta.to_string();
     let at = now();
@@ -1498,8 +1751,8 @@ fn insert_document(
     // Cached: a large import inserts thousands of documents in one transaction.
     let id: DocId = tx
         .prepare_cached(
-            "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+            "INSERT INTO main.documents (title, text, sha256, source, meta, direction, char_len, imported_at, import_id, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8) RETURNING id",
         )
         .and_then(|mut stmt| {
             stmt.query_row(
@@ -1511,13 +1764,14 @@ fn insert_document(
                     meta,
                     direction,
                     to_i64(char_len),
-                    at
+                    at,
+                    import
                 ],
                 |row| row.get(0),
             )
         })
         .during("import a document")?;
-    search::index_document(tx, id, &doc.title, &doc.text)?;
+    search::enqueue(tx, id, import)?;
     let after = json!({
         "id": id,
         "title": doc.title,
@@ -1526,8 +1780,9 @@ fn insert_document(
         "char_len": char_len,
         "direction": direction,
     });
-    write_audit(
+    write_import_audit(
         tx,
+        import,
         &at,
         actor,
         "document.import",
@@ -1553,8 +1808,22 @@ fn layer_named(
     kind: LayerKind,
     actor: Option<AnnotatorId>,
 ) -> Result<LayerId, StoreError> {
+    import_layer_named(conn, name, kind, actor, None)
+}
+
+/// [`layer_named`] for import `import`: a layer it creates stays hidden with
+/// the import's other rows until the import commits. Looks at every layer,
+/// hidden ones included (imports run one at a time, so a hidden layer is
+/// this import's own).
+fn import_layer_named(
+    conn: &Connection,
+    name: &str,
+    kind: LayerKind,
+    actor: Option<AnnotatorId>,
+    import: Option<i64>,
+) -> Result<LayerId, StoreError> {
     let found: Option<(LayerId, String)> = conn
-        .prepare_cached("SELECT id, kind FROM layers WHERE name = ?1")
+        .prepare_cached("SELECT id, kind FROM main.layers WHERE name = ?1")
         .and_then(|mut stmt| {
             stmt.query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()
@@ -1571,13 +1840,14 @@ fn layer_named(
     let at = now();
     let id: LayerId = conn
         .query_row(
-            "INSERT INTO layers (name, kind, created_at) VALUES (?1, ?2, ?3) RETURNING id",
-            params![name, kind.as_str(), at],
+            "INSERT INTO main.layers (name, kind, created_at, import_id) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            params![name, kind.as_str(), at, import],
             |row| row.get(0),
         )
         .during("add a layer")?;
-    write_audit(
+    write_import_audit(
         conn,
+        import,
         &at,
         actor,
         "layer.create",
@@ -1592,6 +1862,16 @@ fn layer_named(
 const SPAN_SELECT: &str =
     "SELECT id, doc_id, annotator_id, start, \"end\", label, text, origin, deleted_at,
             layer_id, attrs, note, score, model, schema_version, source_span_id FROM spans";
+
+/// [`SPAN_SELECT`] from the table itself (for `INDEXED BY`, which a view
+/// does not take); the caller adds [`VISIBLE_ROW`] to its `WHERE`.
+const SPAN_SELECT_MAIN: &str =
+    "SELECT id, doc_id, annotator_id, start, \"end\", label, text, origin, deleted_at,
+            layer_id, attrs, note, score, model, schema_version, source_span_id FROM main.spans";
+
+/// The condition of [`VISIBILITY_VIEWS`], for a query on a `main.` table.
+const VISIBLE_ROW: &str = "(import_id IS NULL OR import_id NOT IN
+    (SELECT id FROM main.imports WHERE state IN ('running', 'abandoned')))";
 
 /// A span row as stored, before its values are checked.
 #[derive(Debug, Clone)]

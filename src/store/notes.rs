@@ -116,7 +116,7 @@ impl Store {
         }
         let at = now();
         tx.execute(
-            "UPDATE documents SET note = ?1 WHERE id = ?2",
+            "UPDATE main.documents SET note = ?1 WHERE id = ?2",
             params![to, doc],
         )
         .during("change a document's note")?;
@@ -185,7 +185,7 @@ pub(super) fn write_attrs(
         }
     }
     let attrs = serde_json::Value::Object(to.clone()).to_string();
-    tx.prepare_cached("UPDATE spans SET attrs = ?1, updated_at = ?2 WHERE id = ?3")
+    tx.prepare_cached("UPDATE main.spans SET attrs = ?1, updated_at = ?2 WHERE id = ?3")
         .and_then(|mut stmt| stmt.execute(params![attrs, at, row.id]))
         .during("set a span's attributes")?;
     Ok(())
@@ -206,7 +206,7 @@ pub(super) fn write_note(
     if row.note != from {
         return Err(StoreError::StaleNote { span: row.id });
     }
-    tx.prepare_cached("UPDATE spans SET note = ?1, updated_at = ?2 WHERE id = ?3")
+    tx.prepare_cached("UPDATE main.spans SET note = ?1, updated_at = ?2 WHERE id = ?3")
         .and_then(|mut stmt| stmt.execute(params![to, at, row.id]))
         .during("set a span's note")?;
     Ok(())

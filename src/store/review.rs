@@ -196,7 +196,7 @@ impl Store {
         let at = now();
         let id: SpanId = tx
             .query_row(
-                "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
                                     schema_version, created_at, updated_at)
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), 'manual',
                         (SELECT max(version) FROM schemas), ?7, ?7
@@ -569,10 +569,10 @@ mod tests {
             .conn
             .execute_batch(&format!(
                 "DROP TRIGGER spans_layer_is_immutable;
-                 UPDATE spans SET layer_id = {model} WHERE id IN ({}, {}, {});
-                 UPDATE spans SET score = 0.9 WHERE id = {};
-                 UPDATE spans SET score = 0.2 WHERE id = {};
-                 UPDATE spans SET score = 0.5 WHERE id = {};",
+                 UPDATE main.spans SET layer_id = {model} WHERE id IN ({}, {}, {});
+                 UPDATE main.spans SET score = 0.9 WHERE id = {};
+                 UPDATE main.spans SET score = 0.2 WHERE id = {};
+                 UPDATE main.spans SET score = 0.5 WHERE id = {};",
                 ids[0].0, ids[1].0, ids[2].0, ids[0].0, ids[1].0, ids[2].0
             ))
             .unwrap();

@@ -6,10 +6,26 @@
 //! prepositions and pronouns onto words, so «ادلب» must find «وبإدلب»), rowid =
 //! document id. It holds the titles and texts after
 //! [`crate::text::normalize::normalize_text`] (diacritics and tatweel removed,
-//! alef/ya/ta marbuta and digits folded). It is written inside the private
-//! `insert_document`, in the same transaction as the document, so every way
-//! of adding a document indexes it; [`ensure_index`] fills in what is missing
-//! when a project is opened (a project migrated from schema 1).
+//! alef/ya/ta marbuta and digits folded).
+//!
+//! The index is filled in the background: `insert_document` (every way of
+//! adding a document) only queues the document in `search_queue` (with the
+//! import that wrote it), and [`Store::index_queued`] indexes queued documents
+//! once they are visible, in short transactions of about
+//! [`INDEX_TX_BUDGET`] each, reading and normalising the texts before each
+//! transaction begins. The app runs it on a thread of its own; `tawsim
+//! import` runs it before it exits (unless `--no-index`), and whatever is
+//! left (an import stopped while indexing) the app finishes. Until the queue
+//! is empty, [`SearchResults::coverage`] says how many documents search can
+//! find, and the hits come from those. Opening a project queues any
+//! document that is neither indexed nor queued (written by another program).
+//!
+//! Why this index: on 199,249 news texts, plain inserts take 3.5 s and the
+//! trigram index 46 s, so the index is what makes imports slow; moving it
+//! out of the import makes documents visible at plain-insert speed, while
+//! the trigram index keeps substring matching inside clitic-glued words
+//! («ادلب» in «وبإدلب»), which a word index would need prefix-stripping rules
+//! for. Figures in BENCHMARKS.md.
 //!
 //! A query is normalised the same way and searched as one FTS5 phrase (the
 //! user's text is quoted, so `"`, `*`, `AND`, `NEAR(` are plain characters).
@@ -76,6 +92,9 @@ pub struct SearchResults {
     pub too_short: bool,
     /// More hits exist than `limit` allowed.
     pub truncated: bool,
+    /// Set while the search index is still catching up with the documents
+    /// (after an import): the hits come from the indexed part only.
+    pub coverage: Option<SearchCoverage>,
 }
 
 impl Store {
@@ -89,6 +108,9 @@ impl Store {
             normalized_query: needle.to_owned(),
             ..SearchResults::default()
         };
+        if self.search_index_behind()? {
+            results.coverage = Some(self.search_coverage()?);
+        }
         if needle.chars().count() < MIN_QUERY_CHARS {
             results.too_short = needle.chars().count() > 0;
             return Ok(results);
@@ -237,26 +259,26 @@ fn context_of(stored: &str, hit: Range<usize>, field: SearchField) -> (String, R
     (context, local)
 }
 
-/// Add document `id` to the search index, inside the caller's transaction.
-pub(super) fn index_document(
-    conn: &Connection,
-    id: DocId,
-    title: &str,
-    text: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT INTO search_index (rowid, title, body) VALUES (?1, ?2, ?3)")
-        .and_then(|mut stmt| stmt.execute(params![id, normalize_text(title), normalize_text(text)]))
-        .during("index a document for search")?;
+/// Queue document `id` for the search index, inside the caller's transaction
+/// (every way of adding a document goes through `insert_document`, which
+/// calls this). [`Store::index_queued`] indexes it once it is visible.
+pub(super) fn enqueue(conn: &Connection, id: DocId, import: Option<i64>) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO main.search_queue (doc_id, import_id) VALUES (?1, ?2)",
+    )
+    .and_then(|mut stmt| stmt.execute(params![id, import]))
+    .during("queue a document for search")?;
     Ok(())
 }
 
-/// Index the documents the search index lacks (a project from before search,
-/// or one written by another program), in one transaction. When the index is
-/// complete this costs two counts.
-pub(super) fn ensure_index(conn: &mut Connection) -> Result<usize, StoreError> {
+/// Queue the documents neither indexed nor queued (written by another
+/// program behind tawsim's back). When nothing is missing this costs three
+/// counts.
+pub(super) fn ensure_queued(conn: &Connection) -> Result<usize, StoreError> {
     let complete: bool = conn
         .query_row(
-            "SELECT (SELECT count(*) FROM documents) = (SELECT count(*) FROM search_index_docsize)",
+            "SELECT (SELECT count(*) FROM main.documents) =
+                    (SELECT count(*) FROM search_index_docsize) + (SELECT count(*) FROM main.search_queue)",
             [],
             |r| r.get(0),
         )
@@ -264,34 +286,154 @@ pub(super) fn ensure_index(conn: &mut Connection) -> Result<usize, StoreError> {
     if complete {
         return Ok(0);
     }
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .during("build the search index")?;
-    let mut added = 0;
-    {
-        let mut stmt = tx
-            .prepare(
-                "SELECT id, title, text FROM documents
-                 WHERE id NOT IN (SELECT id FROM search_index_docsize) ORDER BY id",
-            )
-            .during("build the search index")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, DocId>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .during("build the search index")?;
-        for row in rows {
-            let (id, title, text) = row.during("build the search index")?;
-            index_document(&tx, id, &title, &text)?;
-            added += 1;
-        }
-    }
-    tx.commit().during("save the search index")?;
+    let added = conn
+        .execute(
+            "INSERT OR IGNORE INTO main.search_queue (doc_id, import_id)
+             SELECT id, import_id FROM main.documents
+             WHERE id NOT IN (SELECT id FROM search_index_docsize)",
+            [],
+        )
+        .during("queue documents for search")?;
     Ok(added)
+}
+
+/// How much of the project search can find: documents indexed against all
+/// visible documents (see [`Store::search_coverage`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchCoverage {
+    /// Visible documents in the index.
+    pub searchable: usize,
+    /// Visible documents.
+    pub documents: usize,
+}
+
+impl SearchCoverage {
+    /// Every visible document is indexed.
+    pub fn is_complete(&self) -> bool {
+        self.searchable >= self.documents
+    }
+
+    /// Whole percent of documents searchable, rounded down (99 until complete).
+    pub fn percent(&self) -> usize {
+        if self.documents == 0 {
+            return 100;
+        }
+        self.searchable.saturating_mul(100) / self.documents
+    }
+}
+
+/// The committed imports, as an SQL list for `IN`.
+const COMMITTED: &str = "(SELECT id FROM main.imports WHERE state = 'committed')";
+
+/// How long one indexing transaction may hold the write lock, about.
+pub const INDEX_TX_BUDGET: std::time::Duration = std::time::Duration::from_millis(10);
+
+impl Store {
+    /// Index up to `max` queued visible documents in short transactions
+    /// (each holding the write lock for about [`INDEX_TX_BUDGET`]); the
+    /// texts are read and normalised before each transaction begins. Returns
+    /// how many were indexed; 0 when nothing visible is queued.
+    pub fn index_queued(&mut self, max: usize) -> Result<usize, StoreError> {
+        let mut done = 0;
+        // Documents per transaction, adapted to the time the last one took.
+        let mut batch = 16usize;
+        while done < max {
+            let want = batch.min(max - done);
+            let docs: Vec<(DocId, String, String)> = {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT d.id, d.title, d.text
+                         FROM (SELECT doc_id FROM main.search_queue WHERE import_id IS NULL
+                               UNION ALL
+                               SELECT doc_id FROM main.search_queue WHERE import_id IN
+                                   (SELECT id FROM main.imports WHERE state = 'committed')
+                               LIMIT ?1) AS q
+                         JOIN main.documents d ON d.id = q.doc_id",
+                    )
+                    .during("read documents to index")?;
+                let rows = stmt
+                    .query_map([to_i64(want)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .during("read documents to index")?;
+                rows.collect::<Result<_, _>>()
+                    .during("read documents to index")?
+            };
+            if docs.is_empty() {
+                break;
+            }
+            let normalized: Vec<(DocId, String, String)> = docs
+                .into_iter()
+                .map(|(id, title, text)| (id, normalize_text(&title), normalize_text(&text)))
+                .collect();
+            let started = std::time::Instant::now();
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .during("index documents for search")?;
+            for (id, title, body) in &normalized {
+                // Another indexer (a second window) may have taken it meanwhile.
+                let taken = tx
+                    .prepare_cached("DELETE FROM main.search_queue WHERE doc_id = ?1")
+                    .and_then(|mut stmt| stmt.execute([id]))
+                    .during("index documents for search")?;
+                if taken == 1 {
+                    tx.prepare_cached(
+                        "INSERT INTO search_index (rowid, title, body) VALUES (?1, ?2, ?3)",
+                    )
+                    .and_then(|mut stmt| stmt.execute(params![id, title, body]))
+                    .during("index a document for search")?;
+                }
+            }
+            tx.commit().during("save the search index")?;
+            done += normalized.len();
+            let took = started.elapsed();
+            batch = if took < INDEX_TX_BUDGET / 2 {
+                (batch * 2).min(4096)
+            } else if took > INDEX_TX_BUDGET {
+                (batch / 2).max(1)
+            } else {
+                batch
+            };
+        }
+        Ok(done)
+    }
+
+    /// Visible documents in the search index against all visible documents.
+    /// Cheap when the queue is empty (one count of the documents).
+    pub fn search_coverage(&self) -> Result<SearchCoverage, StoreError> {
+        let (documents, queued): (i64, i64) = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT (SELECT count(*) FROM documents),
+                            (SELECT count(*) FROM main.search_queue WHERE import_id IS NULL)
+                          + (SELECT count(*) FROM main.search_queue WHERE import_id IN {COMMITTED})"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .during("count the documents search can find")?;
+        let documents = super::to_usize(documents, "documents")?;
+        let queued = super::to_usize(queued, "search_queue")?;
+        Ok(SearchCoverage {
+            searchable: documents.saturating_sub(queued),
+            documents,
+        })
+    }
+
+    /// Whether visible documents wait for the search index.
+    pub fn search_index_behind(&self) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM main.search_queue WHERE import_id IS NULL)
+                         OR EXISTS (SELECT 1 FROM main.search_queue WHERE import_id IN {COMMITTED})"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .during("check the search index")
+    }
 }
 
 /// Whether document `id` is in the index.
@@ -346,7 +488,7 @@ mod tests {
     }
 
     #[test]
-    fn a_document_missing_from_the_index_is_indexed_on_open() {
+    fn a_document_missing_from_the_index_is_queued_on_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.tawsim");
         {
@@ -362,6 +504,8 @@ mod tests {
                     None,
                 )
                 .unwrap();
+            assert!(!is_indexed(&store.conn, 1), "indexed in the background");
+            assert_eq!(store.index_queued(usize::MAX).unwrap(), 1);
             assert!(is_indexed(&store.conn, 1));
         }
         // Another program adds a document behind the store's back.
@@ -374,7 +518,9 @@ mod tests {
             )
             .unwrap();
         }
-        let store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path).unwrap();
+        assert!(store.search_index_behind().unwrap());
+        assert_eq!(store.index_queued(usize::MAX).unwrap(), 1);
         assert!(is_indexed(&store.conn, 2));
         assert_eq!(store.indexed_documents().unwrap(), 2);
         let hits = store.search("الغربى", 10).unwrap().hits;

@@ -21,6 +21,7 @@ use super::{App, Command, Status};
 use crate::io::{Format, ImportOptions, ImportReport, LabelMap, Stage, import_paths};
 use crate::model::AnnotatorId;
 use crate::store::Store;
+use crate::store::import::ImportOrigin;
 
 /// Size of the report and path text, in points.
 const REPORT_FONT_SIZE: f32 = 14.0;
@@ -86,6 +87,13 @@ pub struct Job {
     cancel: Arc<AtomicBool>,
     stage: Arc<Mutex<Option<Stage>>>,
     result: Receiver<Result<ImportReport, String>>,
+}
+
+impl Job {
+    /// How far the import has come, once it has begun.
+    pub fn stage(&self) -> Option<Stage> {
+        self.stage.lock().map(|s| *s).unwrap_or(None)
+    }
 }
 
 /// Draw the dialog for the current state.
@@ -201,29 +209,43 @@ pub fn import_ui(
             });
         }
         ImportUi::Running(job) => {
-            ctx.request_repaint();
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
             let stage = job.stage.lock().map(|s| *s).unwrap_or(None);
-            egui::Modal::new(egui::Id::unique("import-running")).show(ctx, |ui| {
-                ui.heading("Importing…");
-                let (text, fraction) = match stage {
-                    Some(Stage::Reading { done, total }) => {
-                        (format!("reading file {done} of {total}"), 0.0)
+            // Not modal: the import writes in short transactions, so the
+            // annotator goes on working while it runs.
+            egui::Window::new("Importing…")
+                .id(egui::Id::unique("import-running"))
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
+                .show(ctx, |ui| {
+                    let (text, fraction) = match stage {
+                        Some(Stage::Importing {
+                            done,
+                            total,
+                            records,
+                        }) => (
+                            format!(
+                                "{} records, {} of {} MB read",
+                                records,
+                                done / 1_000_000,
+                                total.div_ceil(1_000_000)
+                            ),
+                            done as f32 / total.max(1) as f32,
+                        ),
+                        Some(Stage::Undoing) => ("removing what was written…".to_owned(), 1.0),
+                        None => ("starting".to_owned(), 0.0),
+                    };
+                    ui.add(
+                        egui::ProgressBar::new(fraction)
+                            .text(text)
+                            .desired_width(360.0),
+                    );
+                    ui.label("Nothing is visible until the import is complete.");
+                    if ui.button("Cancel").clicked() {
+                        push(ImportCommand::Cancel);
                     }
-                    Some(Stage::Writing { done, total }) => (
-                        format!("writing document {done} of {total}"),
-                        done as f32 / total.max(1) as f32,
-                    ),
-                    None => ("starting".to_owned(), 0.0),
-                };
-                ui.add(
-                    egui::ProgressBar::new(fraction)
-                        .text(text)
-                        .desired_width(360.0),
-                );
-                if ui.button("Cancel").clicked() {
-                    push(ImportCommand::Cancel);
-                }
-            });
+                });
         }
         ImportUi::Done(result) => {
             egui::Modal::new(egui::Id::unique("import-done")).show(ctx, |ui| {
@@ -278,6 +300,7 @@ fn run_job(
         keep_unknown: choices.keep_unknown,
         skip_bad: choices.skip_bad,
         sentences_per_doc: choices.sentences_per_doc.max(1),
+        origin: ImportOrigin::App,
     };
     import_paths(store, &choices.paths, &options, actor, &mut |s| {
         if let Ok(mut slot) = stage.lock() {
@@ -396,6 +419,10 @@ impl App {
                 error: false,
             });
             self.refresh_documents();
+            self.refresh_layers();
+            if let Some(indexer) = &self.indexer {
+                indexer.nudge();
+            }
             if let Err(error) = self.reload_spans() {
                 self.errors.push(format!("{error:#}"));
             }

@@ -19,9 +19,10 @@ pub mod search;
 pub mod text_engine;
 pub mod text_input;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText, Sense, Vec2};
 
@@ -270,7 +271,20 @@ pub struct App {
     history_view: Option<audit::AuditView>,
     search: search::SearchPanel,
     import: import::ImportUi,
+    /// Commands not carried out yet because the project file was locked by
+    /// another writer (see [`App::run`]), oldest first; later commands wait
+    /// behind them, so they run in the order given.
+    waiting: VecDeque<Command>,
+    /// Since when the oldest waiting command has waited.
+    waiting_since: Option<Instant>,
+    /// What the status bar says about the waiting commands.
+    waiting_note: Option<Status>,
+    /// The search index, caught up in the background.
+    indexer: Option<crate::store::Indexer>,
 }
+
+/// After this long waiting for the project file, the user is told what holds it.
+pub const WAIT_BEFORE_TELLING: Duration = Duration::from_secs(3);
 
 impl App {
     /// An app over `store`. `settings_path` is where per-machine settings are
@@ -311,7 +325,15 @@ impl App {
             history_view: None,
             search: search::SearchPanel::default(),
             import: import::ImportUi::Closed,
+            waiting: VecDeque::new(),
+            waiting_since: None,
+            waiting_note: None,
+            indexer: None,
         };
+        // The window's own writes wait only a few milliseconds for the lock
+        // (taking it between two transactions of an import); a longer wait
+        // leaves the command waiting and the frame goes on (see `run`).
+        app.store.wait_briefly_for_lock();
         match app.store.current_schema() {
             Ok(stored) => app.schema = stored,
             Err(error) => app.errors.push(format!(
@@ -450,12 +472,81 @@ impl App {
         for command in std::mem::take(&mut self.commands) {
             self.run(command);
         }
+        self.retry_waiting(ui.ctx());
+        self.keep_indexing(ui.ctx());
+    }
+
+    /// Start the background indexer when first needed, and report its errors.
+    fn keep_indexing(&mut self, ctx: &egui::Context) {
+        let indexer = self.indexer.get_or_insert_with(|| {
+            let ctx = ctx.clone();
+            crate::store::Indexer::new(&self.store, move || ctx.request_repaint())
+        });
+        if !indexer.is_threaded() {
+            // A project in memory: a batch per frame while anything is queued.
+            if let Err(error) = indexer.run_inline(&mut self.store) {
+                self.errors
+                    .push(format!("{:#}", anyhow::Error::from(error)));
+            }
+        }
+        if let Some(error) = indexer.take_error() {
+            self.errors.push(error);
+        }
+    }
+
+    /// Commands waiting for the project file (another program holds it).
+    pub fn waiting_commands(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// Try the waiting commands again, oldest first, and tell the user what
+    /// holds the file once they have waited [`WAIT_BEFORE_TELLING`].
+    fn retry_waiting(&mut self, ctx: &egui::Context) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        while let Some(command) = self.waiting.pop_front() {
+            if let Err(command) = self.run_now(command) {
+                self.waiting.push_front(command);
+                break;
+            }
+        }
+        if self.waiting.is_empty() {
+            self.waiting_since = None;
+            self.waiting_note = None;
+            return;
+        }
+        ctx.request_repaint_after(Duration::from_millis(16));
+        let since = *self.waiting_since.get_or_insert_with(Instant::now);
+        let n = self.waiting.len();
+        let changes = if n == 1 { "change" } else { "changes" };
+        let mut text = format!("saving… {n} {changes} waiting for the project file");
+        if since.elapsed() >= WAIT_BEFORE_TELLING {
+            let holder = match self.store.running_imports() {
+                Ok(running) if !running.is_empty() => running
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                _ => "another program".to_owned(),
+            };
+            text = format!(
+                "{n} {changes} not saved yet: {holder} is holding the project file; tawsim keeps trying and saves them as soon as it is free"
+            );
+        }
+        self.waiting_note = Some(Status {
+            text,
+            error: since.elapsed() >= WAIT_BEFORE_TELLING,
+        });
     }
 
     fn handle_keys(&mut self, ctx: &egui::Context) {
         if ctx.egui_wants_keyboard_input()
             || self.name_prompt.is_some()
-            || !matches!(self.import, import::ImportUi::Closed)
+            || matches!(
+                self.import,
+                import::ImportUi::Dialog(_) | import::ImportUi::Done(_)
+            )
         {
             return;
         }
@@ -608,7 +699,7 @@ impl App {
                         ui.label(format!("selection {}–{}", sel.start(), sel.end()));
                     }
                 }
-                if let Some(status) = &self.status {
+                if let Some(status) = self.waiting_note.as_ref().or(self.status.as_ref()) {
                     ui.separator();
                     let color = if status.error {
                         ui.visuals().error_fg_color
@@ -879,8 +970,37 @@ impl App {
         }
     }
 
-    /// Carry out one command. The only place that changes the store.
+    /// Carry out one command, or, when the project file is locked by
+    /// another writer (an import's transaction, another program), keep it
+    /// waiting and try again next frame; commands given meanwhile wait
+    /// behind it, so none is lost and they run in order. The only place
+    /// that changes the store.
     pub fn run(&mut self, command: Command) {
+        if !self.waiting.is_empty() {
+            self.waiting.push_back(command);
+            return;
+        }
+        if let Err(command) = self.run_now(command) {
+            self.waiting_since = Some(Instant::now());
+            self.waiting.push_back(command);
+            self.waiting_note = Some(Status {
+                text: "saving… 1 change waiting for the project file".to_owned(),
+                error: false,
+            });
+        }
+    }
+
+    /// Carry out `command`; give it back if the project file was locked.
+    fn run_now(&mut self, command: Command) -> Result<(), Command> {
+        let retry = command.clone();
+        match self.run_once(command) {
+            Some(error) if is_locked(&error) => Err(retry),
+            _ => Ok(()),
+        }
+    }
+
+    /// Carry out one command, reporting its error; returns the error too.
+    fn run_once(&mut self, command: Command) -> Option<anyhow::Error> {
         // Anything that may change a row of the document list.
         let changes_list = matches!(
             command,
@@ -902,14 +1022,19 @@ impl App {
         if changes_list {
             self.browser.changed();
         }
-        if let Err(error) = result {
-            let text = format!("{error:#}");
-            self.status = Some(Status {
-                text: text.clone(),
-                error: true,
-            });
-            self.errors.push(text);
-        }
+        let failed = match result {
+            Err(error) if is_locked(&error) => Some(error),
+            Err(error) => {
+                let text = format!("{error:#}");
+                self.status = Some(Status {
+                    text: text.clone(),
+                    error: true,
+                });
+                self.errors.push(text);
+                Some(error)
+            }
+            Ok(()) => None,
+        };
         if let Some(view) = &self.history_view {
             let doc = self.open.as_ref().map_or(view.doc, |o| o.doc.id);
             match audit::AuditView::load(&self.store, doc) {
@@ -919,6 +1044,7 @@ impl App {
                     .push(format!("{:#}", anyhow::Error::from(error))),
             }
         }
+        failed
     }
 
     fn try_run(&mut self, command: Command) -> anyhow::Result<()> {
@@ -1395,6 +1521,16 @@ impl eframe::App for App {
         }
         App::ui(self, ui);
     }
+}
+
+/// Whether `error` is the project file being locked by another writer (so
+/// the command can simply be tried again).
+fn is_locked(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::store::StoreError>()
+            .is_some_and(crate::store::StoreError::is_locked)
+    })
 }
 
 /// The first line of `text`, cut to at most `max` characters.

@@ -83,7 +83,13 @@ pub struct SearchPanel {
     layouts: Vec<Option<(u32, ArticleLayout)>>,
     /// The search box's widget id, once shown.
     input_id: Option<Id>,
+    /// When the current results came in.
+    searched_at: Option<Instant>,
 }
+
+/// While the search index catches up, the same text is searched again this
+/// often, so hits from newly indexed documents appear.
+pub const REFRESH_WHILE_INDEXING: std::time::Duration = std::time::Duration::from_millis(1000);
 
 impl SearchPanel {
     /// Show the window and put the caret in the search box.
@@ -214,6 +220,20 @@ impl SearchPanel {
             let more = if self.results.truncated { "+" } else { "" };
             ui.label(format!("{}{more} hits", self.results.hits.len()));
         }
+        if let Some(coverage) = self.results.coverage
+            && !coverage.is_complete()
+        {
+            ui.label(
+                RichText::new(format!(
+                    "indexing: {} % of documents searchable ({} of {}); the hits come from those",
+                    coverage.percent(),
+                    coverage.searchable,
+                    coverage.documents
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+            ui.ctx().request_repaint_after(REFRESH_WHILE_INDEXING);
+        }
         ui.separator();
         self.hits(ui, engine, commands);
     }
@@ -260,13 +280,18 @@ impl SearchPanel {
                     Outcome::Failed(error) => (SearchResults::default(), Some(error)),
                 };
                 self.searched = text;
+                self.searched_at = Some(Instant::now());
                 self.results = results;
                 self.error = error;
                 self.selected = 0;
                 self.layouts.clear();
                 self.layouts.resize_with(self.results.hits.len(), || None);
             }
-            if self.query == self.searched {
+            let indexing = self.results.coverage.is_some_and(|c| !c.is_complete())
+                && self
+                    .searched_at
+                    .is_some_and(|t| t.elapsed() >= REFRESH_WHILE_INDEXING);
+            if self.query == self.searched && !indexing {
                 return;
             }
             self.in_flight = Some(self.query.clone());
