@@ -35,6 +35,8 @@ fn harness() -> (tempfile::TempDir, Harness<'static, App>) {
         .unwrap();
     let parsed = tawsim::io::parse_txt(ARTICLE.as_bytes(), "idlib-ceasefire-ar.txt").unwrap();
     store.import_document(&parsed.doc, None).unwrap();
+    // Indexed before the window opens (else its indexer does it meanwhile).
+    store.index_queued(usize::MAX).unwrap();
     let settings = Settings {
         annotator: Some("tester".into()),
         ..Settings::default()
@@ -262,4 +264,64 @@ fn arrow_keys_in_the_search_box_choose_the_hit_enter_opens() {
     assert_eq!(harness.state().current_document(), Some(hits[1].doc));
     assert_eq!(harness.state().flashing_range(), Some(hits[1].range));
     assert_ne!(hits[1].range, hits[0].range);
+}
+
+#[test]
+fn while_the_index_catches_up_the_search_says_so_and_completes_its_hits() {
+    // A project in memory has no file for the indexer's own connection, so
+    // the window indexes a batch per frame: 6,000 documents take a dozen
+    // frames. Every 300th mentions «كفرناها».
+    let mut store = Store::open_in_memory().unwrap();
+    let docs: Vec<NewDocument> = (0..6_000)
+        .map(|i| NewDocument {
+            title: format!("خبر {i}"),
+            text: if i % 300 == 299 {
+                format!("قصفت الطائرات قرية كفرناها في اليوم {i}")
+            } else {
+                format!("هدوء في المدينة في اليوم {i}")
+            },
+            source: format!("s:{i}"),
+            meta: serde_json::json!({}),
+        })
+        .collect();
+    store.import_documents(&docs, None).unwrap();
+    let settings = Settings {
+        annotator: Some("tester".into()),
+        ..Settings::default()
+    };
+    let app = App::new(store, Schema::default_schema(), settings, None);
+    let mut harness = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.step();
+    harness.step();
+    harness.event(Event::Text("كفرناها".into()));
+    harness.step();
+    harness.step();
+    let results = harness.state().search().results();
+    let coverage = results.coverage.expect("the index is still behind");
+    assert!(coverage.searchable < 6_000, "{coverage:?}");
+    let partial = results.hits.len();
+    assert!(partial < 20, "hits from the indexed part only: {partial}");
+    harness.get_by_label_contains(&format!(
+        "indexing: {} % of documents searchable",
+        coverage.percent()
+    ));
+    // The index completes; the same text is searched again and every hit
+    // comes, without the message.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while harness.state().search().results().hits.len() < 20 {
+        assert!(std::time::Instant::now() < deadline, "the hits complete");
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    harness.step();
+    assert!(harness.state().search().results().coverage.is_none());
+    assert!(
+        harness
+            .query_by_label_contains("of documents searchable")
+            .is_none()
+    );
 }

@@ -138,6 +138,9 @@ pub enum ImportFailed {
         /// Label and number of spans, most frequent first.
         labels: Vec<(String, usize)>,
     },
+    /// The thread reading the files stopped unexpectedly (a bug).
+    #[error("reading the files stopped unexpectedly; nothing was imported; please report this")]
+    ReaderStopped,
     #[error(transparent)]
     Batch(#[from] BatchError),
 }
@@ -506,17 +509,33 @@ fn add_check_counts(report: &mut ImportReport, counts: ImportReport) {
 const BATCH_RECORDS: usize = 512;
 /// Bytes of text gathered per batch, at most (memory stays flat).
 const BATCH_BYTES: usize = 4 << 20;
+/// Records read between two progress reports while nothing is written.
+const PROGRESS_EVERY: usize = 1_000;
+
+/// What the reading thread of [`import_paths`] hands the writing one.
+enum Read {
+    /// Checked records to write, with the bytes and records read so far.
+    Batch {
+        records: Vec<ImportRecord>,
+        done: u64,
+        read: usize,
+    },
+    /// Reading goes on without writing (an import already refused).
+    Progress { done: u64, read: usize },
+}
 
 /// Import `paths` into `store` by `actor`, all or nothing (see
 /// [`ImportOptions::skip_bad`]).
 ///
-/// Streaming: records are checked and written as they are read, in batches
-/// of short transactions that stay hidden (see `store::import`) until the
-/// last one commits, so memory stays flat whatever the size of the files.
-/// A bad record or an unknown label that refuses the import stops the
-/// writing; reading goes on to list every problem, then what was written is
-/// removed. `progress` may return `false` to cancel; what was written is
-/// then removed too, and nothing is ever visible.
+/// Streaming: one thread reads, parses and checks the files, and hands
+/// batches of records (at most [`BATCH_RECORDS`] records or [`BATCH_BYTES`]
+/// of text, at most two batches ahead) to this thread, which writes them in
+/// short transactions that stay hidden (see `store::import`) until the last
+/// one commits; memory stays flat whatever the size of the files. A bad
+/// record or an unknown label that refuses the import stops the writing;
+/// reading goes on to list every problem, then what was written is removed.
+/// `progress` (called on this thread) may return `false` to cancel; what
+/// was written is then removed too, and nothing is ever visible.
 pub fn import_paths(
     store: &mut Store,
     paths: &[PathBuf],
@@ -533,79 +552,118 @@ pub fn import_paths(
         .collect::<Vec<_>>()
         .join(", ");
     let mut run = store.begin_import(actor, options.origin, &source)?;
-    let mut report = ImportReport {
-        files: files.len(),
-        ..ImportReport::default()
-    };
-    let mut checker = Checker {
-        options,
-        schema: &schema,
-        problems: Vec::new(),
-        unknown: BTreeMap::new(),
-    };
-    let mut counts = ImportReport::default();
-    let mut batch: Vec<ImportRecord> = Vec::new();
-    let mut batch_bytes = 0;
-    let mut failure: Option<ImportFailed> = None;
-    let mut read = 0;
-    let mut done_bytes = 0;
-    let complete = read_files(&files, options, &mut report, &mut |item, done| {
-        done_bytes = done;
-        read += 1;
-        if let Some(record) = checker.check(item, &mut counts)
-            && !checker.refuses()
-        {
-            batch_bytes += record.doc.text.len();
-            batch.push(record);
-        }
-        if checker.refuses() {
-            // Nothing more is written; reading goes on to list every problem.
-            batch.clear();
-        } else if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
-            let written = store.import_batch(&mut run, &batch, &mut |_| {
-                progress(Stage::Importing {
-                    done,
-                    total,
-                    records: read,
-                })
+    let schema = &schema;
+    let files = &files;
+    let (outcome, run) = std::thread::scope(|scope| {
+        let (send, batches) = std::sync::mpsc::sync_channel::<Read>(2);
+        let reader = scope.spawn(move || {
+            let mut report = ImportReport {
+                files: files.len(),
+                ..ImportReport::default()
+            };
+            let mut checker = Checker {
+                options,
+                schema,
+                problems: Vec::new(),
+                unknown: BTreeMap::new(),
+            };
+            let mut counts = ImportReport::default();
+            let mut batch: Vec<ImportRecord> = Vec::new();
+            let mut batch_bytes = 0;
+            let mut read = 0;
+            let mut reported = 0;
+            let mut last = 0;
+            let complete = read_files(files, options, &mut report, &mut |item, done| {
+                read += 1;
+                last = done;
+                if let Some(record) = checker.check(item, &mut counts)
+                    && !checker.refuses()
+                {
+                    batch_bytes += record.doc.text.len();
+                    batch.push(record);
+                }
+                let message = if checker.refuses() {
+                    // Nothing more is written; reading goes on to list every problem.
+                    batch.clear();
+                    (read - reported >= PROGRESS_EVERY).then_some(Read::Progress { done, read })
+                } else if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
+                    batch_bytes = 0;
+                    Some(Read::Batch {
+                        records: std::mem::take(&mut batch),
+                        done,
+                        read,
+                    })
+                } else {
+                    None
+                };
+                match message {
+                    Some(message) => {
+                        reported = read;
+                        // The writer stopped (cancelled, failed): stop reading.
+                        send.send(message).is_ok()
+                    }
+                    None => true,
+                }
             });
-            batch.clear();
-            batch_bytes = 0;
-            if let Err(error) = written {
-                failure = Some(error.into());
-                return false;
-            }
-        }
-        progress(Stage::Importing {
-            done,
-            total,
-            records: read,
-        })
-    });
-    let outcome = match failure {
-        Some(error) => Err(error),
-        None if !complete => Err(BatchError::Cancelled.into()),
-        None => {
-            let rest = if checker.refuses() {
-                Ok(())
-            } else {
-                store
-                    .import_batch(&mut run, &batch, &mut |_| {
+            let complete = complete
+                && (checker.refuses()
+                    || batch.is_empty()
+                    || send
+                        .send(Read::Batch {
+                            records: batch,
+                            done: last,
+                            read,
+                        })
+                        .is_ok());
+            add_check_counts(&mut report, counts);
+            (complete, report, checker)
+        });
+        let mut failure: Option<ImportFailed> = None;
+        for message in batches.iter() {
+            let (done, read, written) = match message {
+                Read::Batch {
+                    records,
+                    done,
+                    read,
+                } => {
+                    let written = store.import_batch(&mut run, &records, &mut |_| {
                         progress(Stage::Importing {
-                            done: done_bytes,
+                            done,
                             total,
                             records: read,
                         })
-                    })
-                    .map_err(ImportFailed::from)
+                    });
+                    (done, read, written)
+                }
+                Read::Progress { done, read } => (done, read, Ok(())),
             };
-            drop(batch);
-            add_check_counts(&mut report, counts);
-            rest.and_then(|()| checker.finish(&mut report))
+            if let Err(error) = written {
+                failure = Some(error.into());
+                break;
+            }
+            if !progress(Stage::Importing {
+                done,
+                total,
+                records: read,
+            }) {
+                failure = Some(BatchError::Cancelled.into());
+                break;
+            }
         }
-    };
+        // Stops the reader at its next batch, if it is still reading.
+        drop(batches);
+        let outcome = match reader.join() {
+            Err(_) => Err(ImportFailed::ReaderStopped),
+            Ok((complete, mut report, checker)) => match failure {
+                Some(error) => Err(error),
+                None if !complete => Err(BatchError::Cancelled.into()),
+                None => checker.finish(&mut report).map(|()| report),
+            },
+        };
+        (outcome, run)
+    });
     match outcome {
-        Ok(()) => Ok(store.finish_import(run, report)?),
+        Ok(report) => Ok(store.finish_import(run, report)?),
         Err(error) => {
             progress(Stage::Undoing);
             // If removing fails, the rows stay hidden and the next open removes them.
