@@ -83,3 +83,30 @@ fn an_action_on_a_locked_file_waits_says_who_holds_it_and_is_saved_after() {
     harness.step();
     assert!(harness.query_by_label_contains("not saved yet").is_none());
 }
+
+#[test]
+fn closing_the_window_saves_what_waits_for_the_file() {
+    let (fixture, store) = project();
+    let mut harness = harness(store);
+    let text = text_of(&harness);
+    let doc = harness.state().current_document().unwrap();
+    let holder = rusqlite::Connection::open(&fixture.path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let word = find(&text, "إدلب", 0);
+    drag(&mut harness, word.start, word.end - 1, Modifiers::NONE);
+    harness.key_press(Key::Num2);
+    harness.step();
+    assert_eq!(harness.state().waiting_commands(), 1);
+    // The other program lets go half a second after the window starts closing.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        holder.execute_batch("ROLLBACK").unwrap();
+    });
+    assert_eq!(harness.state_mut().flush_waiting(), 0);
+    release.join().unwrap();
+    let spans = tawsim::store::Store::open(&fixture.path)
+        .unwrap()
+        .spans(doc)
+        .unwrap();
+    assert!(spans.iter().any(|s| s.range.as_range() == word), "{spans:?}");
+}

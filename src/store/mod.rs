@@ -888,6 +888,13 @@ impl Store {
         let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 0);
     }
 
+    /// Wait up to [`BUSY_TIMEOUT`] for another connection's write lock again
+    /// (the default, undoing [`Store::wait_briefly_for_lock`]).
+    pub fn wait_patiently_for_lock(&mut self) {
+        // Only fails for a closed connection, where every call fails anyway.
+        let _ = wait_for_lock(&mut self.conn, LockWait::Patient);
+    }
+
     /// Copy what the write-ahead log holds into the project file as far as
     /// readers allow, without waiting for anyone (SQLite's passive
     /// checkpoint); the background indexer calls it now and then.

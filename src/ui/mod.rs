@@ -499,6 +499,24 @@ impl App {
         self.waiting.len()
     }
 
+    /// Save the commands still waiting for the project file, waiting up to
+    /// [`crate::store::BUSY_TIMEOUT`] for it (the window is closing).
+    /// Returns how many could not be saved.
+    pub fn flush_waiting(&mut self) -> usize {
+        if self.waiting.is_empty() {
+            return 0;
+        }
+        self.store.wait_patiently_for_lock();
+        while let Some(command) = self.waiting.pop_front() {
+            if let Err(command) = self.run_now(command) {
+                self.waiting.push_front(command);
+                break;
+            }
+        }
+        self.store.wait_briefly_for_lock();
+        self.waiting.len()
+    }
+
     /// Try the waiting commands again, oldest first, and tell the user what
     /// holds the file once they have waited [`WAIT_BEFORE_TELLING`].
     fn retry_waiting(&mut self, ctx: &egui::Context) {
@@ -1520,6 +1538,17 @@ impl eframe::App for App {
             }
         }
         App::ui(self, ui);
+    }
+
+    /// Changes still waiting for the project file are saved before the
+    /// window goes (waiting a few seconds for the file if need be).
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        let lost = self.flush_waiting();
+        if lost > 0 {
+            eprintln!(
+                "tawsim: {lost} changes could not be saved: another program kept the project file locked"
+            );
+        }
     }
 }
 
