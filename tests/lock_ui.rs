@@ -108,5 +108,8 @@ fn closing_the_window_saves_what_waits_for_the_file() {
         .unwrap()
         .spans(doc)
         .unwrap();
-    assert!(spans.iter().any(|s| s.range.as_range() == word), "{spans:?}");
+    assert!(
+        spans.iter().any(|s| s.range.as_range() == word),
+        "{spans:?}"
+    );
 }

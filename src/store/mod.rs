@@ -93,7 +93,8 @@
 //! | | `started_at`, `heartbeat_at`, `finished_at` | timestamps; a running import refreshes `heartbeat_at` every few seconds |
 //! | | `doc_floor`, `span_floor`, `audit_floor`, `layer_floor` | the highest row id of each table when it began: its rows all lie above (for removing them without an index on `import_id`) |
 //! | `documents`, `spans`, `layers`, `audit` | `import_id` | the import that wrote the row; `NULL` for everything else |
-//! | `search_queue` | `doc_id`, `import_id` | documents not yet in `search_index` (see `search`) |
+//! | `search_index`, `search_titles` | FTS5 | the search index, rebuilt without positions (see `search`) |
+//! | `search_queue` | `doc_id`, `import_id` | documents not yet in the search index (see `search`) |
 //!
 //! ### Imports in short transactions
 //!
@@ -436,13 +437,22 @@ BEGIN
     SELECT RAISE(ABORT, 'documents are never removed');
 END;
 
+-- The search index without positions (see search.rs), titles apart; every
+-- document is indexed again, in the background.
+DROP TABLE search_index;
+CREATE VIRTUAL TABLE search_index USING fts5(
+    body, content = '', tokenize = 'trigram', detail = 'none'
+);
+CREATE VIRTUAL TABLE search_titles USING fts5(
+    title, content = '', tokenize = 'trigram', detail = 'none', columnsize = 0
+);
+
 CREATE TABLE search_queue (
     doc_id    INTEGER PRIMARY KEY REFERENCES documents(id),
     import_id INTEGER REFERENCES imports(id)
 ) STRICT;
 CREATE INDEX search_queue_by_import ON search_queue(import_id, doc_id);
-INSERT INTO search_queue (doc_id)
-    SELECT id FROM documents WHERE id NOT IN (SELECT id FROM search_index_docsize);
+INSERT INTO search_queue (doc_id, import_id) SELECT id, import_id FROM documents;
 "#;
 
 /// Per-connection views that hide the rows of imports that have not

@@ -1,10 +1,11 @@
 //! Full-text search over document titles and texts, Arabic-aware.
 //!
-//! The index is the FTS5 table `search_index(title, body)` (see
-//! `MIGRATION_2`): contentless (`content=''`, so the project does not hold the
-//! texts twice), trigram tokenizer (substring search: Arabic glues
-//! prepositions and pronouns onto words, so «ادلب» must find «وبإدلب»), rowid =
-//! document id. It holds the titles and texts after
+//! The index is two FTS5 tables, `search_titles(title)` and
+//! `search_index(body)` (see `MIGRATION_3`): contentless (`content=''`, so
+//! the project does not hold the texts twice), trigram tokenizer (substring
+//! search: Arabic glues prepositions and pronouns onto words, so «ادلب» must
+//! find «وبإدلب»), `detail='none'` (which documents hold each trigram, no
+//! positions), rowid = document id. They hold the titles and texts after
 //! [`crate::text::normalize::normalize_text`] (diacritics and tatweel removed,
 //! alef/ya/ta marbuta and digits folded).
 //!
@@ -21,24 +22,33 @@
 //! document that is neither indexed nor queued (written by another program).
 //!
 //! Why this index: on 199,249 news texts, plain inserts take 3.5 s and the
-//! trigram index 46 s, so the index is what makes imports slow; moving it
-//! out of the import makes documents visible at plain-insert speed, while
-//! the trigram index keeps substring matching inside clitic-glued words
-//! («ادلب» in «وبإدلب»), which a word index would need prefix-stripping rules
-//! for. Figures in BENCHMARKS.md.
+//! former trigram index (positions kept, `detail='full'`) 46 s, 5.7 times
+//! the text's size; the index is what made imports slow. It is now built
+//! outside the import, and without positions: on the 100,000 texts of the
+//! import benchmark (51 MB) a `detail='full'` trigram index took 8.2 s and
+//! 94 MB, `detail='none'` 3.8 s and 29 MB, and a word index with 2- and
+//! 3-letter prefixes (FTS5 `unicode61`, `prefix='2 3'`) 4.6 s and 43 MB —
+//! but a word index cannot find «ادلب» inside «وإدلب» without
+//! clitic-stripping rules, and the trigram one can. Lookups stay well under
+//! a millisecond to a few tens of milliseconds (BENCHMARKS.md).
 //!
-//! A query is normalised the same way and searched as one FTS5 phrase (the
-//! user's text is quoted, so `"`, `*`, `AND`, `NEAR(` are plain characters).
-//! Matching documents come ranked by `bm25` with titles weighted over texts.
-//! For each, the stored title and text are normalised again with their offset
+//! A query is normalised the same way and looked up as the documents that
+//! hold all of its trigrams (each quoted, so `"`, `*`, `AND`, `NEAR(` are
+//! plain characters): documents whose title matches come first, then the
+//! others, each in import order. Without positions the index cannot tell
+//! whether the trigrams stand together, so every candidate is checked: its
+//! stored title and text are normalised again with their offset
 //! map ([`crate::text::normalize::normalize`]) to find the hits and map them
 //! back to stored code points, so a hit's range slices the stored text
-//! exactly. The trigram tokenizer cannot look up fewer than three characters:
+//! exactly; a candidate without the query is skipped (rare: on 100,000 news
+//! texts «التي» has 24,825 candidates for 24,531 documents), and at most
+//! [`MAX_CANDIDATES`] are read per search. The trigram tokenizer cannot look up fewer than three characters:
 //! a query that normalises to one or two characters returns no hits and
 //! [`SearchResults::too_short`] (the search box asks for three letters).
 //!
 //! This module does not change documents and knows nothing of egui.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use rusqlite::{Connection, params};
@@ -54,8 +64,9 @@ pub const MIN_QUERY_CHARS: usize = 3;
 pub const MAX_HITS_PER_DOCUMENT: usize = 3;
 /// Characters of context shown on each side of a hit in a text.
 const CONTEXT_CHARS: usize = 40;
-/// Title weight against the text in the `bm25` rank.
-const TITLE_WEIGHT: f64 = 4.0;
+/// Documents a search reads at most to check that they hold the query (the
+/// index finds the documents holding all of its trigrams, mostly the same).
+pub const MAX_CANDIDATES: usize = 20_000;
 
 /// Where a hit was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,62 +129,77 @@ impl Store {
         if limit == 0 {
             return Ok(results);
         }
-        let phrase = format!("\"{}\"", needle.replace('"', "\"\""));
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT d.id, d.title, d.text
-                 FROM (SELECT rowid AS id, rank FROM search_index
-                       WHERE search_index MATCH ?1 AND rank MATCH ?2
-                       ORDER BY rank LIMIT ?3) AS m
-                 JOIN documents d ON d.id = m.id
-                 ORDER BY m.rank",
-            )
-            .during("search the documents")?;
-        let rank = format!("bm25({TITLE_WEIGHT}, 1.0)");
-        // One document more than needed tells whether the list is cut.
-        let rows = stmt
-            .query_map(params![phrase, rank, to_i64(limit) + 1], |row| {
-                Ok((
-                    row.get::<_, DocId>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
+        let expression = trigrams_all(needle);
+        // Titles first: documents whose title holds the query, then the
+        // others whose text does, each in import order.
+        let mut seen: HashSet<DocId> = HashSet::new();
+        let mut checked = 0;
+        for table in ["search_titles", "search_index"] {
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT d.id, d.title, d.text
+                     FROM (SELECT rowid AS id FROM {table} WHERE {table} MATCH ?1) AS m
+                     JOIN documents d ON d.id = m.id
+                     ORDER BY m.id"
                 ))
-            })
-            .during("search the documents")?;
-        for row in rows {
-            let (doc, title, text) = row.during("search the documents")?;
-            let mut found = Vec::new();
-            for (field, stored) in [(SearchField::Title, &title), (SearchField::Text, &text)] {
-                for range in find_all(stored, needle, MAX_HITS_PER_DOCUMENT + 1) {
-                    found.push((field, range, stored));
+                .during("search the documents")?;
+            let mut rows = stmt
+                .query(params![expression])
+                .during("search the documents")?;
+            while let Some(row) = rows.next().during("search the documents")? {
+                let doc: DocId = row.get(0).during("search the documents")?;
+                if !seen.insert(doc) {
+                    continue;
                 }
-            }
-            if found.len() > MAX_HITS_PER_DOCUMENT {
-                results.truncated = true;
-                found.truncate(MAX_HITS_PER_DOCUMENT);
-            }
-            for (field, range, stored) in found {
-                if results.hits.len() == limit {
+                checked += 1;
+                if checked > MAX_CANDIDATES {
                     results.truncated = true;
                     return Ok(results);
                 }
-                let Ok(char_range) = CharRange::new(range.start, range.end) else {
+                let title: String = row.get(1).during("search the documents")?;
+                let text: String = row.get(2).during("search the documents")?;
+                // The index finds documents holding every trigram of the
+                // query; the query itself must be there, in one piece.
+                let mut found = Vec::new();
+                for (field, stored) in [(SearchField::Title, &title), (SearchField::Text, &text)] {
+                    for range in find_all(stored, needle, MAX_HITS_PER_DOCUMENT + 1) {
+                        found.push((field, range, stored));
+                    }
+                }
+                if found.is_empty() {
                     continue;
-                };
-                let (context, context_range) = context_of(stored, range, field);
-                let Ok(context_range) = CharRange::new(context_range.start, context_range.end)
-                else {
-                    continue;
-                };
-                results.hits.push(SearchHit {
-                    doc,
-                    title: title.clone(),
-                    field,
-                    range: char_range,
-                    context,
-                    context_range,
-                });
+                }
+                if results.hits.len() >= limit {
+                    results.truncated = true;
+                    return Ok(results);
+                }
+                if found.len() > MAX_HITS_PER_DOCUMENT {
+                    results.truncated = true;
+                    found.truncate(MAX_HITS_PER_DOCUMENT);
+                }
+                for (field, range, stored) in found {
+                    if results.hits.len() == limit {
+                        results.truncated = true;
+                        return Ok(results);
+                    }
+                    let Ok(char_range) = CharRange::new(range.start, range.end) else {
+                        continue;
+                    };
+                    let (context, context_range) = context_of(stored, range, field);
+                    let Ok(context_range) = CharRange::new(context_range.start, context_range.end)
+                    else {
+                        continue;
+                    };
+                    results.hits.push(SearchHit {
+                        doc,
+                        title: title.clone(),
+                        field,
+                        range: char_range,
+                        context,
+                        context_range,
+                    });
+                }
             }
         }
         Ok(results)
@@ -189,6 +215,22 @@ impl Store {
             .during("count indexed documents")?;
         super::to_usize(n, "search_index_docsize")
     }
+}
+
+/// The FTS5 expression that finds the documents holding every trigram of
+/// `needle` (at least three characters): `"ادل" AND "دلب"`, each quoted so
+/// `"`, `*`, `AND` or `NEAR(` in the query are plain characters.
+fn trigrams_all(needle: &str) -> String {
+    let chars: Vec<char> = needle.chars().collect();
+    let mut terms: Vec<String> = Vec::new();
+    for window in chars.windows(3) {
+        let term: String = window.iter().collect();
+        let quoted = format!("\"{}\"", term.replace('"', "\"\""));
+        if !terms.contains(&quoted) {
+            terms.push(quoted);
+        }
+    }
+    terms.join(" AND ")
 }
 
 /// Stored code-point ranges of the first `max` non-overlapping occurrences
@@ -377,11 +419,12 @@ impl Store {
                     .and_then(|mut stmt| stmt.execute([id]))
                     .during("index documents for search")?;
                 if taken == 1 {
-                    tx.prepare_cached(
-                        "INSERT INTO search_index (rowid, title, body) VALUES (?1, ?2, ?3)",
-                    )
-                    .and_then(|mut stmt| stmt.execute(params![id, title, body]))
-                    .during("index a document for search")?;
+                    tx.prepare_cached("INSERT INTO search_titles (rowid, title) VALUES (?1, ?2)")
+                        .and_then(|mut stmt| stmt.execute(params![id, title]))
+                        .during("index a document for search")?;
+                    tx.prepare_cached("INSERT INTO search_index (rowid, body) VALUES (?1, ?2)")
+                        .and_then(|mut stmt| stmt.execute(params![id, body]))
+                        .during("index a document for search")?;
                 }
             }
             tx.commit().during("save the search index")?;
