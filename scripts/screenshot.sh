@@ -2,10 +2,12 @@
 # Take a screenshot of the real app under Xvfb, with the bundled sample
 # article and a few tagged spans, to look at it as a user would.
 #
-# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review|search]
+# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review|search|indexing]
 # With `review`, the script opens Review ▸ Review mode before the shot; with
 # `search`, it opens the search window (Ctrl+F), types «ادلب» and marks the
-# second hit with Down.
+# second hit with Down; `indexing` does the same right after importing
+# 100,000 generated news documents with `tawsim import --no-index`, while the
+# app's search index is still catching up.
 # Needs (installed here with apt-get when missing, as root): xvfb, imagemagick,
 # xdotool and Mesa's software OpenGL.
 set -euo pipefail
@@ -35,6 +37,13 @@ case "$theme" in
 esac
 grep -q dark_mode "$home/settings.ron" || echo "warning: settings.ron has no dark_mode field" >&2
 
+if [ "$mode" = indexing ]; then
+  python3 scripts/labelstudio_compare.py gen tests/data/ud-arabic-pud/sentences.txt \
+    "$home/news.jsonl" 100000 >/dev/null
+  target/release/tawsim import --db "$home/demo.db" --no-index --annotator demo \
+    "$home/news.jsonl" >/dev/null
+fi
+
 display=:${DISPLAY_NUM:-99}
 Xvfb "$display" -screen 0 1440x900x24 >/dev/null 2>&1 &
 xvfb=$!
@@ -55,7 +64,7 @@ if [ "$mode" = review ]; then
   xdotool mousemove 320 36 click 1
   sleep 2
 fi
-if [ "$mode" = search ]; then
+if [ "$mode" = search ] || [ "$mode" = indexing ]; then
   # Without a window manager the window has the keyboard only once focused.
   xdotool search --name tawsim windowfocus --sync >/dev/null 2>&1 || true
   xdotool key ctrl+f
