@@ -1083,7 +1083,7 @@ impl App {
                     self.run(Command::Import(paths));
                 }
             }
-            Command::Import(paths) => self.import(&paths),
+            Command::Import(paths) => self.import(&paths)?,
             Command::OpenDocument(id) => self.open_document(id)?,
             Command::SelectSpan { id, scroll } => {
                 if let Some(open) = &mut self.open
@@ -1416,13 +1416,21 @@ impl App {
         self.save_settings();
     }
 
-    fn import(&mut self, paths: &[PathBuf]) {
+    /// Import `.txt` articles, each in a short transaction of its own. If
+    /// the project file is locked, the whole command waits and runs again
+    /// (the files imported before count as already present then).
+    fn import(&mut self, paths: &[PathBuf]) -> anyhow::Result<()> {
         let actor = self.annotator.as_ref().map(|(id, _)| *id);
         let results = io::import_txt_files(&mut self.store, paths, actor);
         let mut added = 0;
         let mut present = 0;
         let mut first_new = None;
         for result in results {
+            if let Err(io::txt::ImportError::Store { source, .. }) = &result
+                && source.is_locked()
+            {
+                return result.map(|_| ()).map_err(anyhow::Error::from);
+            }
             match result {
                 Ok(crate::store::Imported::Added(id)) => {
                     added += 1;
@@ -1445,6 +1453,7 @@ impl App {
         if let Some(id) = first_new {
             self.run(Command::OpenDocument(id));
         }
+        Ok(())
     }
 
     fn open_document(&mut self, id: DocId) -> anyhow::Result<()> {
