@@ -377,7 +377,16 @@ struct Checker<'a> {
     unknown: BTreeMap<String, usize>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    fn new(options: &'a ImportOptions, schema: &'a Schema) -> Self {
+        Checker {
+            options,
+            schema,
+            problems: Vec::new(),
+            unknown: BTreeMap::new(),
+        }
+    }
+
     /// The record to write, or `None` when it was bad (kept as a problem).
     fn check(&mut self, item: Item, report: &mut ImportReport) -> Option<ImportRecord> {
         let mut record = match item {
@@ -465,12 +474,7 @@ pub fn read_inputs(
         files: files.len(),
         ..ImportReport::default()
     };
-    let mut checker = Checker {
-        options,
-        schema,
-        problems: Vec::new(),
-        unknown: BTreeMap::new(),
-    };
+    let mut checker = Checker::new(options, schema);
     let mut records = Vec::new();
     let mut counts = ImportReport::default();
     let complete = read_files(&files, options, &mut report, &mut |item, done| {
@@ -561,12 +565,7 @@ pub fn import_paths(
                 files: files.len(),
                 ..ImportReport::default()
             };
-            let mut checker = Checker {
-                options,
-                schema,
-                problems: Vec::new(),
-                unknown: BTreeMap::new(),
-            };
+            let mut checker = Checker::new(options, schema);
             let mut counts = ImportReport::default();
             let mut batch: Vec<ImportRecord> = Vec::new();
             let mut batch_bytes = 0;

@@ -634,27 +634,24 @@ impl Store {
     fn remove_import_rows(&mut self, id: i64) -> Result<(), StoreError> {
         // Its rows lie above the floors recorded when it began; no index on
         // import_id is kept (it would cost every import row an entry).
-        const STEPS: [&str; 5] = [
-            "DELETE FROM main.audit WHERE rowid IN
-                (SELECT rowid FROM main.audit
-                 WHERE rowid > (SELECT audit_floor FROM main.imports WHERE id = ?1)
-                   AND import_id = ?1 LIMIT ?2)",
-            "DELETE FROM main.spans WHERE rowid IN
-                (SELECT rowid FROM main.spans
-                 WHERE rowid > (SELECT span_floor FROM main.imports WHERE id = ?1)
-                   AND import_id = ?1 LIMIT ?2)",
+        let above_floor = |table: &str, floor: &str| {
+            format!(
+                "DELETE FROM main.{table} WHERE rowid IN
+                    (SELECT rowid FROM main.{table}
+                     WHERE rowid > (SELECT {floor} FROM main.imports WHERE id = ?1)
+                       AND import_id = ?1 LIMIT ?2)"
+            )
+        };
+        let steps = [
+            above_floor("audit", "audit_floor"),
+            above_floor("spans", "span_floor"),
             "DELETE FROM main.search_queue WHERE doc_id IN
-                (SELECT doc_id FROM main.search_queue WHERE import_id = ?1 LIMIT ?2)",
-            "DELETE FROM main.documents WHERE rowid IN
-                (SELECT rowid FROM main.documents
-                 WHERE rowid > (SELECT doc_floor FROM main.imports WHERE id = ?1)
-                   AND import_id = ?1 LIMIT ?2)",
-            "DELETE FROM main.layers WHERE rowid IN
-                (SELECT rowid FROM main.layers
-                 WHERE rowid > (SELECT layer_floor FROM main.imports WHERE id = ?1)
-                   AND import_id = ?1 LIMIT ?2)",
+                (SELECT doc_id FROM main.search_queue WHERE import_id = ?1 LIMIT ?2)"
+                .to_owned(),
+            above_floor("documents", "doc_floor"),
+            above_floor("layers", "layer_floor"),
         ];
-        for step in STEPS {
+        for step in &steps {
             loop {
                 let tx = self.begin("remove an abandoned import")?;
                 let removed = tx
