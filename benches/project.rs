@@ -6,6 +6,10 @@
 //! `target/bench-data/`. The first part prints figures measured once in a
 //! fresh process (time to the first frame, resident memory from
 //! `/proc/self/status`); the second is criterion benches.
+//!
+//! `TAWSIM_BENCH_DOCS=1000000 cargo bench --bench project -- --frames-only`
+//! measures the same on a generated project of that many documents
+//! (default 100,000).
 
 mod support;
 
@@ -19,7 +23,14 @@ use tawsim::settings::Settings;
 use tawsim::store::{DocQuery, Sort, Status, Store};
 use tawsim::ui::{App, Command};
 
-const DOCUMENTS: usize = 100_000;
+/// Documents in the generated project: `TAWSIM_BENCH_DOCS`, default 100,000.
+fn documents() -> usize {
+    std::env::var("TAWSIM_BENCH_DOCS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000)
+}
+
 /// One frame at 60 frames a second.
 const FRAME: Duration = Duration::from_micros(16_667);
 
@@ -374,16 +385,19 @@ fn browser_benches(c: &mut Criterion, path: &Path) {
     for _ in 0..3 {
         frame(&ctx, &mut app);
     }
-    c.bench_function("frame/idle/project_100k", |b| {
+    // Bench names carry the size, e.g. `frame/idle/project_100k`.
+    let n = documents();
+    let name = |what: &str| format!("{what}/project_{}k", n / 1_000);
+    c.bench_function(&name("frame/idle"), |b| {
         b.iter_custom(|iters| (0..iters).map(|_| frame(&ctx, &mut app)).sum())
     });
     // A quarter of a page per frame: one frame in four reads a page.
     let mut row = 0usize;
-    c.bench_function("frame/scroll_quarter_page/project_100k", |b| {
+    c.bench_function(&name("frame/scroll_quarter_page"), |b| {
         b.iter_custom(|iters| {
             (0..iters)
                 .map(|_| {
-                    row = (row + 25) % DOCUMENTS;
+                    row = (row + 25) % n;
                     app.browser_mut().scroll_to_row(row);
                     frame(&ctx, &mut app)
                 })
@@ -392,11 +406,11 @@ fn browser_benches(c: &mut Criterion, path: &Path) {
     });
     // Dragging the scroll bar: every frame lands on a page not held.
     let mut k = 0usize;
-    c.bench_function("frame/scroll_jump/project_100k", |b| {
+    c.bench_function(&name("frame/scroll_jump"), |b| {
         b.iter_custom(|iters| {
             (0..iters)
                 .map(|_| {
-                    k = (k + 7_919 * 100) % DOCUMENTS;
+                    k = (k + 7_919 * 100) % n;
                     app.browser_mut().scroll_to_row(k);
                     frame(&ctx, &mut app)
                 })
@@ -405,7 +419,7 @@ fn browser_benches(c: &mut Criterion, path: &Path) {
     });
     // Ctrl+Enter end to end: status row + audit, next unfinished, opening it,
     // the next frame (count and page read again).
-    c.bench_function("action/mark_done_and_next/project_100k", |b| {
+    c.bench_function(&name("action/mark_done_and_next"), |b| {
         b.iter_custom(|iters| {
             (0..iters)
                 .map(|_| {
@@ -433,19 +447,20 @@ fn browser_benches(c: &mut Criterion, path: &Path) {
     let mut after = 1;
     c.bench_function("query/next_unfinished/import", |b| {
         b.iter(|| {
-            after = (after + 7_919) % DOCUMENTS as i64;
+            after = (after + 7_919) % n as i64;
             black_box(store.next_unfinished(&query.1, Some(after)).expect("next"))
         })
     });
 }
 
 fn main() {
-    let path = support::project_path(DOCUMENTS);
+    let documents = documents();
+    let path = support::project_path(documents);
     if !path.exists() {
         // Building the project would distort the memory figures: build it,
         // then measure in a fresh process.
         let built = Instant::now();
-        support::project(DOCUMENTS);
+        support::project(documents);
         println!("generated {} in {:.1?}", path.display(), built.elapsed());
         let status = std::process::Command::new(std::env::current_exe().expect("this bench"))
             .args(std::env::args_os().skip(1))

@@ -107,6 +107,10 @@ fn build(path: &Path, n: usize) {
             .expect("import generated documents");
         i += chunk;
     }
+    // What the app's indexer does in the background.
+    store
+        .index_queued(usize::MAX)
+        .expect("index the generated documents");
     drop(store);
     add_spans(path, annotator);
 }
@@ -249,4 +253,138 @@ pub fn project_three_layers(n: usize) -> PathBuf {
     drop(conn);
     std::fs::rename(&building, &path).expect("move the project in place");
     path
+}
+
+/// The code-point ranges of the words (runs of non-whitespace) of `text`.
+pub fn word_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (k, ch) in text.chars().chain(std::iter::once(' ')).enumerate() {
+        match (ch.is_whitespace(), start) {
+            (false, None) => start = Some(k),
+            (true, Some(s)) => {
+                words.push((s, k));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    words
+}
+
+/// The path of the cached JSONL file of the first `n` generated documents.
+pub fn jsonl_path(n: usize) -> PathBuf {
+    project_path(n).with_file_name(format!("documents-{n}-g{GENERATOR}.jsonl"))
+}
+
+/// A JSONL file of the first `n` generated documents ([`document`]), one
+/// `{"title", "text", "label"}` object a line, built on first use and cached
+/// beside the generated projects. Each document carries two spans in
+/// doccano's form: its first word as PLACE and its last word as ACTOR.
+pub fn jsonl(n: usize) -> PathBuf {
+    use std::io::Write as _;
+    let path = jsonl_path(n);
+    if path.exists() {
+        return path;
+    }
+    std::fs::create_dir_all(path.parent().expect("a bench-data folder"))
+        .expect("create target/bench-data");
+    let building = path.with_extension("building");
+    let file = std::fs::File::create(&building).expect("create the JSONL file");
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let sentences = sentences();
+    for i in 0..n {
+        let doc = document(&sentences, i);
+        let words = word_ranges(&doc.text);
+        let (first, last) = (words[0], words[words.len() - 1]);
+        let line = serde_json::json!({
+            "title": doc.title,
+            "text": doc.text,
+            "label": [[first.0, first.1, "PLACE"], [last.0, last.1, "ACTOR"]],
+        });
+        serde_json::to_writer(&mut out, &line).expect("write a JSONL line");
+        out.write_all(b"\n").expect("write a JSONL line");
+    }
+    out.flush().expect("write the JSONL file");
+    drop(out);
+    std::fs::rename(&building, &path).expect("move the JSONL file in place");
+    path
+}
+
+/// `VmRSS` and `VmHWM` of process `pid` (`"self"` for this one), in MB;
+/// `None` once the process is gone.
+pub fn memory_of(pid: &str) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// How a child process ran: wall time from spawn to exit and its peak
+/// memory, sampled from `/proc/<pid>/status` every 50 ms (the last 50 ms
+/// before it exits are not seen).
+#[derive(Debug)]
+pub struct Watched {
+    pub wall: std::time::Duration,
+    pub status: std::process::ExitStatus,
+    /// Largest `VmHWM` seen (the kernel's own peak of the resident set), MB.
+    pub peak_hwm_mb: f64,
+    /// Largest `VmRSS` seen, MB.
+    pub peak_rss_mb: f64,
+    pub samples: usize,
+    /// What it wrote to standard output.
+    pub stdout: String,
+}
+
+/// Run `command` to its end, sampling its memory every 50 ms.
+pub fn run_watched(command: &mut std::process::Command) -> Watched {
+    use std::io::Read as _;
+    let started = std::time::Instant::now();
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the child process");
+    // Read standard output on a thread, so a full pipe never blocks the child.
+    let mut pipe = child.stdout.take().expect("piped standard output");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    });
+    let pid = child.id().to_string();
+    let (mut peak_hwm_mb, mut peak_rss_mb, mut samples) = (0.0f64, 0.0f64, 0);
+    let status = loop {
+        if let Some((rss, hwm)) = memory_of(&pid) {
+            peak_rss_mb = peak_rss_mb.max(rss);
+            peak_hwm_mb = peak_hwm_mb.max(hwm);
+            samples += 1;
+        }
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let wall = started.elapsed();
+    Watched {
+        wall,
+        status,
+        peak_hwm_mb,
+        peak_rss_mb,
+        samples,
+        stdout: reader.join().unwrap_or_default(),
+    }
+}
+
+/// The size of an SQLite file with its write-ahead log, in bytes.
+pub fn sqlite_size(path: &Path) -> u64 {
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    size(path) + size(Path::new(&wal))
 }

@@ -189,7 +189,7 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
     let actor = store
         .annotator_id(&annotator)
         .with_context(|| format!("recording the annotator {annotator:?}"))?;
-    let bar = progress_bar();
+    let bar = styled_bar("{msg:9} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec})");
     let result = import_paths(&mut store, &args.paths, &options, actor, &mut |stage| {
         match stage {
             Stage::Importing { done, total, .. } => {
@@ -209,7 +209,7 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
     }
     // The documents are visible now; indexing them for search may be
     // stopped at any time (the app finishes it).
-    let bar = progress_bar();
+    let bar = styled_bar("{msg:9} [{bar:40}] {pos}/{len} documents searchable");
     bar.set_message("indexing");
     loop {
         let coverage = store
@@ -256,11 +256,17 @@ fn export(args: crate::export::ExportArgs) -> anyhow::Result<()> {
 }
 
 fn progress_bar() -> ProgressBar {
+    styled_bar("{msg:8} [{bar:40}] {pos}/{len} ({per_sec})")
+}
+
+/// A progress bar on the terminal (hidden when stderr is not one) drawn
+/// with indicatif's `template`.
+fn styled_bar(template: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template("{msg:8} [{bar:40}] {pos}/{len} ({per_sec})") {
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
