@@ -1829,9 +1829,9 @@ fn layer_named(
 }
 
 /// [`layer_named`] for import `import`: a layer it creates stays hidden with
-/// the import's other rows until the import commits. Looks at every layer,
-/// hidden ones included (imports run one at a time, so a hidden layer is
-/// this import's own).
+/// the import's other rows until the import commits. An import looks at
+/// every layer, hidden ones included (imports run one at a time, so a
+/// hidden layer is its own); `import = None` looks at visible layers only.
 fn import_layer_named(
     conn: &Connection,
     name: &str,
@@ -1839,8 +1839,14 @@ fn import_layer_named(
     actor: Option<AnnotatorId>,
     import: Option<i64>,
 ) -> Result<LayerId, StoreError> {
+    // An import sees its own hidden layers; anyone else only visible ones.
+    let find = if import.is_some() {
+        "SELECT id, kind FROM main.layers WHERE name = ?1"
+    } else {
+        "SELECT id, kind FROM layers WHERE name = ?1"
+    };
     let found: Option<(LayerId, String)> = conn
-        .prepare_cached("SELECT id, kind FROM main.layers WHERE name = ?1")
+        .prepare_cached(find)
         .and_then(|mut stmt| {
             stmt.query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()
