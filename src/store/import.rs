@@ -303,7 +303,7 @@ const DEFAULT_CACHE_SIZE: i64 = -2_000;
 /// How long one import transaction may hold the write lock, about. Between
 /// two transactions the importer pauses for [`IMPORT_YIELD`], so a waiting
 /// writer (the window) gets the lock.
-pub const IMPORT_TX_BUDGET: Duration = Duration::from_millis(10);
+pub const IMPORT_TX_BUDGET: Duration = Duration::from_millis(5);
 /// The pause between two import transactions.
 pub const IMPORT_YIELD: Duration = Duration::from_micros(500);
 /// An import whose heartbeat is older than this is taken for dead, even when

@@ -100,7 +100,7 @@
 //!
 //! SQLite lets one connection write at a time, so a writer that is not the
 //! user's own action must never hold the lock for long. An import (see
-//! [`import`]) therefore writes in many transactions of about 10 ms each
+//! [`import`]) therefore writes in many transactions of about 5 ms each
 //! ([`import::IMPORT_TX_BUDGET`]), pausing 2 ms between them
 //! ([`import::IMPORT_YIELD`]) so that the window's write, which polls for
 //! the lock every quarter millisecond ([`Store::wait_briefly_for_lock`]),
@@ -886,7 +886,7 @@ impl Store {
         })
     }
 
-    /// Wait at most about 14 ms for another connection's write lock (instead
+    /// Wait at most [`BRIEF_WAIT`] for another connection's write lock (instead
     /// of [`BUSY_TIMEOUT`]), so a call that cannot get it fails with
     /// [`StoreError::is_locked`] instead of blocking, and leave checkpoints
     /// to the other connections (see [`Store::checkpoint`]). For the
@@ -1559,7 +1559,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// How long a connection waits for another's write lock.
 #[derive(Debug, Clone, Copy)]
 enum LockWait {
-    /// About 14 ms (the window, see [`Store::wait_briefly_for_lock`]).
+    /// [`BRIEF_WAIT`] (the window, see [`Store::wait_briefly_for_lock`]).
     Brief,
     /// [`BUSY_TIMEOUT`].
     Patient,
@@ -1567,19 +1567,38 @@ enum LockWait {
 
 /// How often a waiting connection looks at the lock.
 const LOCK_POLL: Duration = Duration::from_micros(250);
+/// How long the window's connection waits for the lock within a frame: with
+/// its own commit it stays under 16 ms.
+const BRIEF_WAIT: Duration = Duration::from_millis(7);
 
 /// Make `conn` wait for the write lock by polling every [`LOCK_POLL`] (SQLite's
 /// own busy timeout sleeps up to 100 ms between looks, and so would miss the
 /// short pauses between an import's transactions, see `import`).
 fn wait_for_lock(conn: &mut Connection, wait: LockWait) -> rusqlite::Result<()> {
     fn brief(tries: i32) -> bool {
-        poll(tries, Duration::from_millis(14))
+        poll(tries, BRIEF_WAIT)
     }
     fn patient(tries: i32) -> bool {
         poll(tries, BUSY_TIMEOUT)
     }
+    thread_local! {
+        /// When this thread's current wait for the lock began.
+        static WAIT_BEGAN: std::cell::Cell<Option<std::time::Instant>> =
+            const { std::cell::Cell::new(None) };
+    }
+    // Bounded by the time waited, not the number of looks: a sleep of 250 µs
+    // takes 320 µs or more on a busy machine.
     fn poll(tries: i32, limit: Duration) -> bool {
-        if LOCK_POLL * tries.max(0) as u32 >= limit {
+        let now = std::time::Instant::now();
+        let began = WAIT_BEGAN.with(|cell| {
+            let began = match cell.get() {
+                Some(began) if tries > 0 => began,
+                _ => now,
+            };
+            cell.set(Some(began));
+            began
+        });
+        if now.duration_since(began) + LOCK_POLL > limit {
             return false;
         }
         std::thread::sleep(LOCK_POLL);
