@@ -66,7 +66,7 @@ pub const MAX_HITS_PER_DOCUMENT: usize = 3;
 const CONTEXT_CHARS: usize = 40;
 /// Documents a search reads at most to check that they hold the query (the
 /// index finds the documents holding all of its trigrams, mostly the same).
-pub const MAX_CANDIDATES: usize = 20_000;
+pub const MAX_CANDIDATES: usize = 10_000;
 
 /// Where a hit was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
