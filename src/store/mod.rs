@@ -447,6 +447,11 @@ CREATE VIRTUAL TABLE search_titles USING fts5(
     title, content = '', tokenize = 'trigram', detail = 'none', columnsize = 0
 );
 
+-- Work per day (store/progress.rs) without reading the audit rows of
+-- imports, one per imported document.
+CREATE INDEX audit_work_by_day ON audit(substr(at, 1, 10), actor)
+    WHERE actor IS NOT NULL AND action NOT IN ('document.import', 'annotator.create', 'layer.create');
+
 CREATE TABLE search_queue (
     doc_id    INTEGER PRIMARY KEY REFERENCES documents(id),
     import_id INTEGER REFERENCES imports(id)

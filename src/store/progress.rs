@@ -104,6 +104,7 @@ impl Store {
                  SELECT substr(e.at, 1, 10) AS day, a.name, count(*)
                  FROM audit e JOIN annotators a ON a.id = e.actor
                  WHERE substr(e.at, 1, 10) IN (SELECT day FROM days)
+                   AND e.actor IS NOT NULL
                    AND e.action NOT IN ('document.import', 'annotator.create', 'layer.create')
                  GROUP BY day, a.id ORDER BY day, a.name",
             )
