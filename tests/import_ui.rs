@@ -235,3 +235,36 @@ fn the_annotator_works_on_during_an_import_and_cancel_leaves_nothing_visible() {
     // The span tagged meanwhile stays.
     assert_eq!(app.store().spans(doc).unwrap().len(), spans.len());
 }
+
+#[test]
+fn documents_imported_from_the_command_line_appear_in_the_open_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = project(&dir);
+    let mut harness = harness(store);
+    assert_eq!(harness.state().browser().shown_count().0, Some(1));
+    // `tawsim import` in another process: another connection, its own import.
+    let file = many(&dir, 300);
+    let mut other = Store::open(&dir.path().join("p.db")).unwrap();
+    let actor = other.annotator_id("cli").unwrap();
+    tawsim::io::import_paths(
+        &mut other,
+        &[file],
+        &tawsim::io::ImportOptions::default(),
+        actor,
+        &mut |_| true,
+    )
+    .unwrap();
+    // The window's indexer finds the new documents and the list shows them.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while harness.state().browser().shown_count().0 != Some(301) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the list shows the import"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // And the Layers panel offers the import's layer.
+    harness.step();
+    harness.get_by_label("many.jsonl");
+}

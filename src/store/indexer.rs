@@ -17,6 +17,7 @@
 //! thread waits for the next nudge or poll and tries again. Dropping the
 //! Indexer stops its thread after the batch it is writing.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,6 +34,8 @@ const BATCH: usize = 512;
 pub struct Indexer {
     nudge: Option<Sender<()>>,
     error: Arc<Mutex<Option<String>>>,
+    /// Documents indexed by the thread since it started.
+    indexed: Arc<AtomicUsize>,
 }
 
 impl Indexer {
@@ -41,11 +44,17 @@ impl Indexer {
     /// no thread is started (see [`Indexer::run_inline`]).
     pub fn new(store: &Store, wake: impl Fn() + Send + 'static) -> Self {
         let error = Arc::new(Mutex::new(None));
+        let indexed = Arc::new(AtomicUsize::new(0));
         let Some(path) = store.path().map(std::path::Path::to_path_buf) else {
-            return Self { nudge: None, error };
+            return Self {
+                nudge: None,
+                error,
+                indexed,
+            };
         };
         let (nudge, nudges) = mpsc::channel::<()>();
         let kept = error.clone();
+        let counted = indexed.clone();
         let spawned = std::thread::Builder::new()
             .name("tawsim-indexer".into())
             .spawn(move || {
@@ -73,6 +82,7 @@ impl Indexer {
                         }
                     };
                     if indexed > 0 {
+                        counted.fetch_add(indexed, Ordering::Relaxed);
                         wake();
                         continue;
                     }
@@ -90,12 +100,17 @@ impl Indexer {
             Ok(_) => Self {
                 nudge: Some(nudge),
                 error,
+                indexed,
             },
             Err(e) => {
                 if let Ok(mut slot) = error.lock() {
                     *slot = Some(format!("cannot start search indexing: {e}"));
                 }
-                Self { nudge: None, error }
+                Self {
+                    nudge: None,
+                    error,
+                    indexed,
+                }
             }
         }
     }
@@ -116,7 +131,16 @@ impl Indexer {
     /// For a project in memory: index one batch on `store`, returning how
     /// many documents were indexed.
     pub fn run_inline(&self, store: &mut Store) -> Result<usize, StoreError> {
-        store.index_queued(BATCH)
+        let n = store.index_queued(BATCH)?;
+        self.indexed.fetch_add(n, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    /// Documents indexed since the indexer started. It indexes documents
+    /// once their import has committed, so a change tells the window that
+    /// documents appeared (an import from the command line, say).
+    pub fn indexed(&self) -> usize {
+        self.indexed.load(Ordering::Relaxed)
     }
 
     /// The last error of the thread, once.

@@ -281,6 +281,9 @@ pub struct App {
     waiting_note: Option<Status>,
     /// The search index, caught up in the background.
     indexer: Option<crate::store::Indexer>,
+    /// The indexer's count of documents when the list was last refreshed
+    /// for it, and when.
+    indexed_seen: (usize, Option<Instant>),
 }
 
 /// After this long waiting for the project file, the user is told what holds it.
@@ -329,6 +332,7 @@ impl App {
             waiting_since: None,
             waiting_note: None,
             indexer: None,
+            indexed_seen: (0, None),
         };
         // The window's own writes wait only a few milliseconds for the lock
         // (taking it between two transactions of an import); a longer wait
@@ -491,6 +495,23 @@ impl App {
         }
         if let Some(error) = indexer.take_error() {
             self.errors.push(error);
+        }
+        // Documents were indexed, so an import committed (perhaps one from
+        // the command line): refresh the list and layers, at most every
+        // couple of seconds while a large import is being indexed.
+        let indexed = indexer.indexed();
+        if indexed != self.indexed_seen.0 {
+            let due = self
+                .indexed_seen
+                .1
+                .is_none_or(|at| at.elapsed() >= crate::store::indexer::POLL);
+            if due {
+                self.indexed_seen = (indexed, Some(Instant::now()));
+                self.browser.changed();
+                self.refresh_layers();
+            } else {
+                ctx.request_repaint_after(crate::store::indexer::POLL);
+            }
         }
     }
 
