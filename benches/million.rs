@@ -337,21 +337,10 @@ fn measure(project: &Path) {
     }
 }
 
-/// A window 1280×860 points at 1 pixel per point.
-fn raw_input() -> egui::RawInput {
-    egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1280.0, 860.0),
-        )),
-        ..Default::default()
-    }
-}
-
 /// One frame of the app, tessellated as eframe would.
 fn frame(ctx: &egui::Context, app: &mut App) -> Duration {
     let start = Instant::now();
-    let output = ctx.run_ui(raw_input(), |ui| app.ui(ui));
+    let output = ctx.run_ui(support::raw_input(), |ui| app.ui(ui));
     black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
     start.elapsed()
 }

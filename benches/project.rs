@@ -34,17 +34,6 @@ fn documents() -> usize {
 /// One frame at 60 frames a second.
 const FRAME: Duration = Duration::from_micros(16_667);
 
-/// A window 1280×860 points at 1 pixel per point.
-fn raw_input() -> egui::RawInput {
-    egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1280.0, 860.0),
-        )),
-        ..Default::default()
-    }
-}
-
 /// One frame of the app, tessellated as eframe would.
 fn frame(ctx: &egui::Context, app: &mut App) -> Duration {
     frame_with(ctx, app, Vec::new())
@@ -55,7 +44,7 @@ fn frame_with(ctx: &egui::Context, app: &mut App, events: Vec<egui::Event>) -> D
     let start = Instant::now();
     let input = egui::RawInput {
         events,
-        ..raw_input()
+        ..support::raw_input()
     };
     let output = ctx.run_ui(input, |ui| app.ui(ui));
     let prims = ctx.tessellate(output.shapes, output.pixels_per_point);
@@ -74,16 +63,7 @@ fn open_app(path: &Path) -> App {
 
 /// `VmRSS` and `VmHWM` of this process, in MB.
 fn memory_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    support::memory_of("self").unwrap_or((f64::NAN, f64::NAN))
 }
 
 /// Figures measured once, in a process that has done nothing else.

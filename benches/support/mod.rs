@@ -153,18 +153,7 @@ fn add_spans(path: &Path, annotator: i64) {
             .collect();
         for (doc, text) in rows {
             let chars: Vec<char> = text.chars().collect();
-            let mut words = Vec::new();
-            let mut start = None;
-            for (k, ch) in chars.iter().chain(std::iter::once(&' ')).enumerate() {
-                match (ch.is_whitespace(), start) {
-                    (false, None) => start = Some(k),
-                    (true, Some(s)) => {
-                        words.push((s, k));
-                        start = None;
-                    }
-                    _ => {}
-                }
-            }
+            let words = word_ranges(&text);
             for (w, (s, e)) in words.iter().enumerate().filter(|(w, _)| w % 3 == 1) {
                 let label = LABELS[(doc as usize + w) % LABELS.len()];
                 let covered: String = chars[*s..*e].iter().collect();
@@ -253,6 +242,17 @@ pub fn project_three_layers(n: usize) -> PathBuf {
     drop(conn);
     std::fs::rename(&building, &path).expect("move the project in place");
     path
+}
+
+/// A window 1280×860 points at 1 pixel per point.
+pub fn raw_input() -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 860.0),
+        )),
+        ..Default::default()
+    }
 }
 
 /// The code-point ranges of the words (runs of non-whitespace) of `text`.
