@@ -628,8 +628,8 @@ impl Store {
         Ok(abandoned.len())
     }
 
-    /// Remove the rows of abandoned import `id` (audit rows, spans, search
-    /// queue, documents, layers, in that order for the foreign keys), a chunk
+    /// Remove the rows of abandoned import `id` (audit rows, spans, span
+    /// counts, search queue, documents, layers, in that order for the foreign keys), a chunk
     /// per transaction, then mark it cleaned.
     fn remove_import_rows(&mut self, id: i64) -> Result<(), StoreError> {
         // Its rows lie above the floors recorded when it began; no index on
@@ -645,6 +645,8 @@ impl Store {
         let steps = [
             above_floor("audit", "audit_floor"),
             above_floor("spans", "span_floor"),
+            // Its span counts, all zero once its spans are gone (schema 4).
+            "DELETE FROM main.span_counts WHERE import_id = ?1 AND live = 0 AND ?2 > 0".to_owned(),
             "DELETE FROM main.search_queue WHERE doc_id IN
                 (SELECT doc_id FROM main.search_queue WHERE import_id = ?1 LIMIT ?2)"
                 .to_owned(),
