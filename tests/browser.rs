@@ -475,12 +475,13 @@ fn set_status_writes_one_audit_row_per_change() {
     );
     assert_eq!(
         done.after,
-        serde_json::json!({"annotator": p.layla, "status": "done"})
+        serde_json::json!({"annotator": p.layla, "status": "done", "row": "done"})
     );
-    // Back to "new" removes the row; her span keeps it in progress.
+    // Back to "new" removes the row (`row` null, which a merge replays);
+    // her span keeps it in progress.
     assert_eq!(
         audit[before + 1].after,
-        serde_json::json!({"annotator": p.layla, "status": "in_progress"})
+        serde_json::json!({"annotator": p.layla, "status": "in_progress", "row": null})
     );
     assert_eq!(p.store.status(doc, p.layla).unwrap(), Status::InProgress);
     // Another connection sees the committed status.

@@ -1,6 +1,7 @@
-//! jsonl export → import into a new project → jsonl export is byte-identical:
-//! ids, titles, texts, meta, spans with their layer, annotator, attributes,
-//! notes, score and model.
+//! jsonl export → import into a new project (layers from the file) → jsonl
+//! export is byte-identical: ids, titles, texts, meta, spans with their
+//! layer, layer kind, annotator, attributes, notes, score, model, uid and
+//! times.
 
 #[path = "export_fixture/mod.rs"]
 mod export_fixture;
@@ -40,7 +41,8 @@ fn jsonl_export_import_export_is_byte_identical() {
     let mut store_b = Store::open(&b).unwrap();
     let layla = store_b.annotator_id("layla").unwrap();
     let bytes = std::fs::read(&first).unwrap();
-    let read = parse_jsonl(&bytes, &first.display().to_string(), "model");
+    // Layers from the file: each span keeps its layer, annotator, uid and times.
+    let read = parse_jsonl(&bytes, &first.display().to_string(), "first.jsonl", true);
     assert!(read.problems.is_empty(), "{:?}", read.problems);
     store_b
         .import_records(

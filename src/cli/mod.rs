@@ -16,9 +16,13 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+mod assign;
+mod merge;
 mod project;
 mod review;
 
+pub use assign::{AssignArgs, AssignmentsArgs, UnassignArgs};
+pub use merge::{MergeArgs, PackArgs};
 pub use project::{AnnotatorsArgs, DocsArgs, StatsArgs};
 pub use review::{AgreementArgs, EvaluateArgs};
 
@@ -59,6 +63,7 @@ pub enum Command {
     #[command(after_help = "Examples:
   tawsim import --db news.db articles/
   tawsim import --db news.db --layer model-v2 predictions.jsonl
+  tawsim import --db lead.db --layers-from-file layla.jsonl omar.jsonl
   tawsim import --db news.db --format conll --map assets/maps/newsfane.ron \\
       --sentences-per-doc 20 NewsFANE_Gold_2014_170K.txt")]
     Import(ImportArgs),
@@ -97,6 +102,37 @@ pub enum Command {
     #[command(after_help = "Example:
   tawsim annotators --db news.db")]
     Annotators(AnnotatorsArgs),
+    /// Assign documents to annotators, spread evenly and reproducibly (the
+    /// same seed gives the same assignments on any machine); documents that
+    /// already have enough annotators are left alone.
+    #[command(after_help = "Examples:
+  tawsim assign --db news.db --annotators layla,omar,sara --per-document 2 --seed 7
+  tawsim assign --db news.db --annotators sara --label PLACE --review unreviewed")]
+    Assign(AssignArgs),
+    /// List assigned documents: their assignees and who marked them done.
+    #[command(after_help = "Examples:
+  tawsim assignments --db news.db --annotator omar
+  tawsim assignments --db news.db --ready --json")]
+    Assignments(AssignmentsArgs),
+    /// Remove an annotator's assignments (they stay in the audit log).
+    #[command(after_help = "Examples:
+  tawsim unassign --db news.db --annotator omar --doc 12 15
+  tawsim unassign --db news.db --annotator omar --all")]
+    Unassign(UnassignArgs),
+    /// Merge annotators' project files into a project: documents, annotators,
+    /// layers, spans with their whole state, statuses, reviews and every
+    /// audit event, by their global identities. Merging a file twice adds
+    /// nothing; the order of files does not matter.
+    #[command(after_help = "Examples:
+  tawsim merge --db lead.db layla.db omar.db sara.db
+  tawsim merge --db lead.db --json omar.db")]
+    Merge(MergeArgs),
+    /// Write a project file for one annotator's laptop: the label schemas and
+    /// the documents assigned to them, with the machine layers' spans and
+    /// nothing of other annotators' work. Merge it back when they are done.
+    #[command(after_help = "Example:
+  tawsim pack --db lead.db --for layla --out layla.tawsim.db")]
+    Pack(PackArgs),
 }
 
 #[derive(Args, Debug)]
@@ -111,6 +147,13 @@ pub struct ImportArgs {
     /// Layer for the imported spans. Default: each file's name.
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
+    /// JSONL from `tawsim export`: put each span back into the layer it names,
+    /// made by the annotator it names, with its uid and times (an annotator's
+    /// spans into that annotator's layer, added if missing; gold into gold),
+    /// instead of one layer named after the file. Spans that name no layer
+    /// go into --layer (default: the file's name), and the report says so.
+    #[arg(long)]
+    pub layers_from_file: bool,
     /// Label map (RON) from the file's labels to the project's.
     #[arg(long, value_name = "FILE.ron")]
     pub map: Option<PathBuf>,
@@ -155,6 +198,11 @@ pub fn run(command: Command) -> ExitCode {
         Command::Docs(args) => project::docs(args),
         Command::Stats(args) => project::stats(args),
         Command::Annotators(args) => project::annotators(args),
+        Command::Assign(args) => assign::assign(args),
+        Command::Assignments(args) => assign::assignments(args),
+        Command::Unassign(args) => assign::unassign(args),
+        Command::Merge(args) => merge::merge(args),
+        Command::Pack(args) => merge::pack(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -173,6 +221,7 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
     let options = ImportOptions {
         format: args.format.as_deref().and_then(Format::parse),
         layer: args.layer,
+        layers_from_file: args.layers_from_file,
         map,
         keep_unknown: args.keep_unknown,
         skip_bad: args.skip_bad,

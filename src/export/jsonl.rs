@@ -15,7 +15,7 @@
 //! | `title` | the document title |
 //! | `text` | the document text exactly as stored |
 //! | `label` | `[[start, end, "LABEL"], …]`: doccano's form of the spans |
-//! | `spans` | `[{"start", "end", "label", "text", "layer", "annotator", "attrs", "notes", "score"?, "model"?}, …]` |
+//! | `spans` | `[{"start", "end", "label", "text", "layer", "annotator", "attrs", "notes", "score"?, "model"?, "layer_kind", "uid", "created_at", "updated_at"}, …]` |
 //! | `meta` | the document's meta object; for a document that came from a JSONL import, the `meta` it had in that file |
 //!
 //! Offsets are Unicode code points (Python `str` indices) by default, or UTF-16
@@ -23,12 +23,24 @@
 //! end exclusive. `attrs` is the span's attribute object (`{}` when none).
 //! `notes` is a list of strings: `[]` when the span has no note, else one
 //! element, the note. `score` and `model` appear only when set (imported
-//! machine spans). Example (one line, wrapped here):
+//! machine spans).
+//!
+//! Who made each span, so that `tawsim import --layers-from-file` can put it
+//! back (see [`crate::io::jsonl`]): `layer` is the layer's name and
+//! `layer_kind` its kind, `"annotator"` (one annotator's own layer),
+//! `"imported"` or `"gold"`; `annotator` is the name of the annotator who
+//! made the span (for an annotator layer, its owner); `uid` the span's global
+//! identity, a hyphenated UUID (lowercase hex, 8-4-4-4-12); `created_at` and
+//! `updated_at` when it was made and last changed, RFC 3339 UTC with
+//! milliseconds. These four fields come after the others, so readers of
+//! older exports are not disturbed. Example (one line, wrapped here):
 //!
 //! ```json
 //! {"id":"1","title":"قصف","text":"قصف على وإدلب","label":[[9,13,"PLACE"]],
 //!  "spans":[{"start":9,"end":13,"label":"PLACE","text":"إدلب","layer":"layla",
-//!  "annotator":"layla","attrs":{},"notes":[]}],"meta":{"file_name":"a.txt"}}
+//!  "annotator":"layla","attrs":{},"notes":[],"layer_kind":"annotator",
+//!  "uid":"0194687a-93c1-7d2e-8a4f-3b9c2d1e0f11","created_at":"2025-01-16T09:30:12.345Z",
+//!  "updated_at":"2025-01-16T09:30:12.345Z"}],"meta":{"file_name":"a.txt"}}
 //! ```
 
 use serde::Serialize;
@@ -37,6 +49,7 @@ use super::{
     Document, ExportError, Format, FormatWriter, Out, Part, Tally, WriterContext, part_out,
 };
 use crate::model::Attrs;
+use crate::store::Uid;
 
 /// One line of the export.
 #[derive(Serialize)]
@@ -63,6 +76,20 @@ struct SpanOut<'a> {
     score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<&'a str>,
+    layer_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<UidOut>,
+    created_at: &'a str,
+    updated_at: &'a str,
+}
+
+/// A uid written in its hyphenated form, straight into the output.
+struct UidOut(Uid);
+
+impl Serialize for UidOut {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
 }
 
 /// The meta object written for a document (see the module documentation).
@@ -116,6 +143,10 @@ impl FormatWriter for JsonlWriter {
                 },
                 score: span.score,
                 model: span.model.as_deref(),
+                layer_kind: span.layer_kind.as_str(),
+                uid: span.uid.map(UidOut),
+                created_at: &span.created_at,
+                updated_at: &span.updated_at,
             });
             tally.written(span);
         }

@@ -250,6 +250,7 @@ fn text_bound(fields: &[&str], chars: &[char]) -> Result<ImportSpan, String> {
         attrs: Attrs::new(),
         note: String::new(),
         field: String::new(),
+        provenance: None,
     })
 }
 

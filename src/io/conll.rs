@@ -252,6 +252,7 @@ fn close(open: &mut Option<Open>, group: Option<&mut Group>) {
         attrs: Attrs::new(),
         note: String::new(),
         field: format!("the span from line {}", span.line),
+        provenance: None,
     });
 }
 

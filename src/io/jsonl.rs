@@ -20,7 +20,8 @@
 //!
 //! Offsets are Unicode code points (Python `str` indices) into `text`, start
 //! inclusive, end exclusive. A span's `text`, when given, must equal the text
-//! at its offsets. Other fields are ignored. Example (one line):
+//! at its offsets. Other fields are ignored, unless layers are read from the
+//! file (below). Example (one line):
 //!
 //! ```json
 //! {"id": "a1", "text": "قصف على إدلب",
@@ -30,13 +31,33 @@
 //!
 //! A bad line is reported as `file:line: field: reason`, e.g.
 //! `news.jsonl:7: spans[2].end: expected a whole number ≥ 0, found -3`.
+//!
+//! ## Layers from the file
+//!
+//! With `layers_from_file` (`tawsim import --layers-from-file`), a `spans`
+//! entry that has a `layer_kind` (as tawsim's own JSONL export writes, see
+//! [`crate::export::jsonl`]) also gets a [`Provenance`] from these fields,
+//! so the store puts it back where it was made:
+//!
+//! | field | type | meaning |
+//! | --- | --- | --- |
+//! | `layer_kind` | `"annotator"`, `"imported"` or `"gold"` | the kind of layer the span belongs to |
+//! | `layer` | string | the layer's name (required for `"imported"`) |
+//! | `annotator` | string | who made the span (for `"annotator"`, the layer's annotator; `layer` when absent) |
+//! | `uid` | string, 32 hex digits (hyphens allowed) | the span's global identity |
+//! | `created_at`, `updated_at` | string, RFC 3339 UTC, e.g. `"2025-01-16T09:30:12.345Z"` | when the span was made and last changed |
+//!
+//! Each is checked like the other fields (`spans[0].uid: "x" is not a uid
+//! (32 hexadecimal digits)`). A span without `layer_kind` (a `label` entry,
+//! another tool's file, an export older than the field) has no provenance
+//! and goes into the file's layer, as without the option.
 
 use serde_json::{Map, Value, json};
 
 use super::txt::shorten_title;
 use crate::model::Attrs;
-use crate::store::NewDocument;
-use crate::store::import::{ImportRecord, ImportSpan, Problem};
+use crate::store::import::{ImportRecord, ImportSpan, Problem, Provenance};
+use crate::store::{LayerKind, NewDocument, Uid};
 
 /// Records and problems of one file.
 #[derive(Debug, Default)]
@@ -48,8 +69,9 @@ pub struct JsonlRead {
 }
 
 /// Read the bytes of a JSONL file named `file` (as shown in messages); spans
-/// go into `layer`.
-pub fn parse_jsonl(bytes: &[u8], file: &str, layer: &str) -> JsonlRead {
+/// go into `layer`, or with `layers_from_file` where their fields say (see
+/// the module documentation).
+pub fn parse_jsonl(bytes: &[u8], file: &str, layer: &str, layers_from_file: bool) -> JsonlRead {
     let mut out = JsonlRead::default();
     let mut sink = |item: Result<ImportRecord, Problem>, _: usize| {
         match item {
@@ -59,7 +81,7 @@ pub fn parse_jsonl(bytes: &[u8], file: &str, layer: &str) -> JsonlRead {
         true
     };
     // Reading from a slice cannot fail.
-    let had_bom = read_jsonl(bytes, file, layer, &mut sink).unwrap_or(false);
+    let had_bom = read_jsonl(bytes, file, layer, layers_from_file, &mut sink).unwrap_or(false);
     out.had_bom = had_bom;
     out
 }
@@ -67,12 +89,14 @@ pub fn parse_jsonl(bytes: &[u8], file: &str, layer: &str) -> JsonlRead {
 /// Read a JSONL file named `file` line by line from `reader`, handing each
 /// record or problem to `sink` with the bytes read so far, so a file of any
 /// size is read in constant memory. `sink` returns `false` to stop reading.
-/// Returns whether a byte-order mark was removed; fails only when `reader`
-/// does.
+/// `layers_from_file`: read each span's layer, annotator, uid and times too
+/// (see the module documentation). Returns whether a byte-order mark was
+/// removed; fails only when `reader` does.
 pub fn read_jsonl(
     mut reader: impl std::io::BufRead,
     file: &str,
     layer: &str,
+    layers_from_file: bool,
     sink: &mut dyn FnMut(Result<ImportRecord, Problem>, usize) -> bool,
 ) -> std::io::Result<bool> {
     let file_name = super::file_name(file);
@@ -109,7 +133,7 @@ pub fn read_jsonl(
                 "not valid UTF-8 at byte {} of the line; save the file as UTF-8",
                 e.valid_up_to()
             ))),
-            Ok(src) => match parse_line(src, &file_name, line) {
+            Ok(src) => match parse_line(src, &file_name, line, layers_from_file) {
                 Ok((doc, spans)) => Ok(ImportRecord {
                     doc: NewDocument {
                         source: file.to_owned(),
@@ -134,6 +158,7 @@ fn parse_line(
     src: &str,
     file_name: &str,
     line: usize,
+    layers_from_file: bool,
 ) -> Result<(NewDocument, Vec<ImportSpan>), String> {
     let value: Value = serde_json::from_str(src).map_err(|e| {
         format!(
@@ -194,7 +219,7 @@ fn parse_line(
         Some(Value::Array(items)) => {
             let mut detailed = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                detailed.push(object_span(item, i)?);
+                detailed.push(object_span(item, i, layers_from_file)?);
             }
             // A `label` entry that repeats a `spans` entry (same offsets and
             // label, as tawsim's own export writes for doccano) is the same
@@ -271,10 +296,11 @@ fn doccano_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
         attrs: Attrs::new(),
         note: String::new(),
         field,
+        provenance: None,
     })
 }
 
-fn object_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
+fn object_span(item: &Value, i: usize, layers_from_file: bool) -> Result<ImportSpan, String> {
     let field = format!("spans[{i}]");
     let Value::Object(span) = item else {
         return Err(format!(
@@ -364,6 +390,11 @@ fn object_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
             ));
         }
     };
+    let provenance = if layers_from_file {
+        provenance(span, &field)?
+    } else {
+        None
+    };
     Ok(ImportSpan {
         start,
         end,
@@ -374,7 +405,70 @@ fn object_span(item: &Value, i: usize) -> Result<ImportSpan, String> {
         attrs,
         note,
         field,
+        provenance,
     })
+}
+
+/// The layer, annotator, uid and times of a `spans` entry (see the module
+/// documentation); `None` when it has no `layer_kind`.
+fn provenance(span: &Map<String, Value>, field: &str) -> Result<Option<Provenance>, String> {
+    let string = |name: &str| match span.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
+        Some(other) => Err(format!(
+            "{field}.{name}: expected a string, found {}",
+            kind(other)
+        )),
+    };
+    let Some(kind_name) = string("layer_kind")? else {
+        return Ok(None);
+    };
+    let layer_kind = LayerKind::parse(kind_name).ok_or_else(|| {
+        format!(
+            "{field}.layer_kind: expected \"annotator\", \"imported\" or \"gold\", found {kind_name:?}"
+        )
+    })?;
+    let layer = string("layer")?;
+    let annotator = string("annotator")?;
+    let layer = match (layer_kind, layer, annotator) {
+        (_, Some(layer), _) => layer,
+        (LayerKind::Annotator, None, Some(annotator)) => annotator,
+        (LayerKind::Gold, None, _) => "",
+        (LayerKind::Annotator, None, None) => {
+            return Err(format!(
+                "{field}.annotator: missing; a span of an annotator's layer names its annotator"
+            ));
+        }
+        (LayerKind::Imported, None, _) => {
+            return Err(format!(
+                "{field}.layer: missing; a span of an imported layer names its layer"
+            ));
+        }
+    };
+    let uid = string("uid")?
+        .map(|s| s.parse::<Uid>().map_err(|e| format!("{field}.uid: {e}")))
+        .transpose()?;
+    let time = |name: &str| -> Result<Option<String>, String> {
+        string(name)?
+            .map(|s| {
+                humantime::parse_rfc3339(s)
+                    .map(|t| humantime::format_rfc3339_millis(t).to_string())
+                    .map_err(|_| {
+                        format!(
+                            "{field}.{name}: expected a UTC time such as \"2025-01-16T09:30:12.345Z\", found {s:?}"
+                        )
+                    })
+            })
+            .transpose()
+    };
+    Ok(Some(Provenance {
+        kind: layer_kind,
+        layer: layer.to_owned(),
+        annotator: annotator.map(str::to_owned),
+        uid,
+        created_at: time("created_at")?,
+        updated_at: time("updated_at")?,
+    }))
 }
 
 fn offset(value: &Value, field: &str) -> Result<usize, String> {
@@ -402,7 +496,7 @@ mod tests {
     #[test]
     fn both_span_forms_are_read_with_their_fields() {
         let src = "\u{feff}{\"id\": 7, \"text\": \"قصف على إدلب\", \"label\": [[8, 12, \"GPE\"]]}\r\n\r\n{\"text\": \"قصف حماة\", \"label\": [[0, 3, \"EVENT\"]], \"spans\": [{\"start\": 0, \"end\": 3, \"label\": \"EVENT\", \"text\": \"قصف\", \"score\": 0.5, \"model\": \"m\", \"attrs\": {\"k\": 1}, \"notes\": [\"غارة\", \"ليلية\"]}]}\n";
-        let read = parse_jsonl(src.as_bytes(), "dir/a.jsonl", "L");
+        let read = parse_jsonl(src.as_bytes(), "dir/a.jsonl", "L", false);
         assert!(read.problems.is_empty(), "{:?}", read.problems);
         assert!(read.had_bom);
         let [first, second] = read.records.as_slice() else {
@@ -428,6 +522,42 @@ mod tests {
     }
 
     #[test]
+    fn layer_fields_are_read_only_with_layers_from_the_file() {
+        let src = r#"{"text": "قصف على إدلب", "label": [[8, 12, "PLACE"], [0, 3, "EVENT"]], "spans": [{"start": 8, "end": 12, "label": "PLACE", "layer": "عمر", "layer_kind": "annotator", "annotator": " عمر ", "uid": "0194687A93C17D2E8A4F3B9C2D1E0F11", "created_at": "2025-01-16T09:30:12Z", "updated_at": "2025-01-17T10:00:00.5Z"}, {"start": 8, "end": 12, "label": "PLACE", "layer": "gold", "layer_kind": "gold"}]}"#;
+        let plain = parse_jsonl(src.as_bytes(), "a.jsonl", "a.jsonl", false);
+        assert!(
+            plain.records[0]
+                .spans
+                .iter()
+                .all(|s| s.provenance.is_none())
+        );
+        let read = parse_jsonl(src.as_bytes(), "a.jsonl", "a.jsonl", true);
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let spans = &read.records[0].spans;
+        // The `label` entry that no `spans` entry repeats has no provenance.
+        assert_eq!(spans.len(), 3);
+        assert_eq!(
+            (spans[0].label.as_str(), &spans[0].provenance),
+            ("EVENT", &None)
+        );
+        let omar = spans[1].provenance.as_ref().unwrap();
+        assert_eq!(omar.kind, LayerKind::Annotator);
+        assert_eq!(omar.annotator.as_deref(), Some("عمر"));
+        assert_eq!(
+            omar.uid.map(|u| u.to_string()).as_deref(),
+            Some("0194687a-93c1-7d2e-8a4f-3b9c2d1e0f11")
+        );
+        // Times in the store's form: UTC with milliseconds.
+        assert_eq!(omar.created_at.as_deref(), Some("2025-01-16T09:30:12.000Z"));
+        assert_eq!(omar.updated_at.as_deref(), Some("2025-01-17T10:00:00.500Z"));
+        let gold = spans[2].provenance.as_ref().unwrap();
+        assert_eq!(
+            (gold.kind, gold.annotator.as_deref(), gold.uid),
+            (LayerKind::Gold, None, None)
+        );
+    }
+
+    #[test]
     fn each_bad_line_names_its_line_and_field() {
         let src = [
             r#"{"text": "إدلب", "spans": [{"start": 0, "end": 4, "label": "PLACE"}, {"start": 0, "end": -3, "label": "PLACE"}]}"#,
@@ -438,7 +568,7 @@ mod tests {
             r#"{"text": "حماة", "spans": [{"start": 0, "label": "PLACE"}]}"#,
         ]
         .join("\n");
-        let read = parse_jsonl(src.as_bytes(), "bad.jsonl", "L");
+        let read = parse_jsonl(src.as_bytes(), "bad.jsonl", "L", false);
         assert!(read.records.is_empty());
         let messages: Vec<String> = read.problems.iter().map(ToString::to_string).collect();
         assert_eq!(

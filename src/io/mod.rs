@@ -40,7 +40,7 @@ pub(crate) fn file_name(file: impl AsRef<std::path::Path>) -> String {
         .unwrap_or_default()
 }
 
-pub use crate::store::import::{ImportRecord, ImportReport, ImportSpan, Problem};
+pub use crate::store::import::{ImportRecord, ImportReport, ImportSpan, Problem, Provenance};
 pub use labelmap::{LabelMap, LabelMapError};
 pub use pipeline::{
     Format, ImportFailed, ImportOptions, Inputs, Stage, import_paths, project_schema, read_inputs,

@@ -64,8 +64,16 @@ impl Format {
 pub struct ImportOptions {
     /// `None`: by each file's extension.
     pub format: Option<Format>,
-    /// Layer for imported spans; `None`: each file's name.
+    /// Layer for imported spans; `None`: each file's name. With
+    /// `layers_from_file`, the layer of the spans that name none.
     pub layer: Option<String>,
+    /// Put each span of tawsim's own JSONL export back into the layer it
+    /// names, made by the annotator it names, with its uid and times (see
+    /// [`super::jsonl`]): an annotator's spans into that annotator's layer
+    /// (the annotator is added if missing), gold spans into the gold layer.
+    /// Spans that name no layer go into `layer` as without it, and the
+    /// report says how many ([`ImportReport::spans_without_layer`]).
+    pub layers_from_file: bool,
     pub map: Option<LabelMap>,
     /// Keep labels that are neither in the schema nor mapped.
     pub keep_unknown: bool,
@@ -82,6 +90,7 @@ impl Default for ImportOptions {
         ImportOptions {
             format: None,
             layer: None,
+            layers_from_file: false,
             map: None,
             keep_unknown: false,
             skip_bad: false,
@@ -265,11 +274,17 @@ fn read_files(
             };
             let mut go_on = true;
             let mut records = 0;
-            let read = jsonl::read_jsonl(reader, &file, &layer, &mut |item, consumed| {
-                records += 1;
-                go_on = sink(item, before + consumed as u64);
-                go_on
-            });
+            let read = jsonl::read_jsonl(
+                reader,
+                &file,
+                &layer,
+                options.layers_from_file,
+                &mut |item, consumed| {
+                    records += 1;
+                    go_on = sink(item, before + consumed as u64);
+                    go_on
+                },
+            );
             report.records += records;
             match read {
                 Ok(had_bom) => report.boms_removed += usize::from(had_bom),
@@ -397,6 +412,19 @@ impl<'a> Checker<'a> {
             }
         };
         report.spans_read += record.spans.len();
+        if self.options.layers_from_file {
+            let without = record
+                .spans
+                .iter()
+                .filter(|s| s.provenance.is_none())
+                .count();
+            if without > 0 {
+                *report
+                    .spans_without_layer
+                    .entry(record.layer.clone())
+                    .or_default() += without;
+            }
+        }
         if let Err(problem) = check_record(&record) {
             report.spans_refused += record.spans.len();
             self.problems.push(problem);
@@ -506,6 +534,9 @@ fn add_check_counts(report: &mut ImportReport, counts: ImportReport) {
     report.spans_refused += counts.spans_refused;
     for (label, n) in counts.dropped_by_map {
         *report.dropped_by_map.entry(label).or_default() += n;
+    }
+    for (layer, n) in counts.spans_without_layer {
+        *report.spans_without_layer.entry(layer).or_default() += n;
     }
 }
 

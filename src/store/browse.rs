@@ -136,6 +136,11 @@ pub struct DocQuery {
     pub layer: Option<LayerId>,
     /// Only documents with this review status.
     pub review: Option<ReviewStatus>,
+    /// Only documents assigned to this annotator (a live assignment, see `assign`).
+    pub assigned: Option<AnnotatorId>,
+    /// Only documents ready for review: assigned, and marked done by every
+    /// live assignee (see `assign`).
+    pub ready: bool,
     pub sort: Sort,
     pub descending: bool,
 }
@@ -154,6 +159,8 @@ pub struct DocRow {
     /// Live spans per label, in the query's layer or else in all layers,
     /// by label name; labels without spans are left out.
     pub counts: Vec<(String, usize)>,
+    /// The document's live assignees, by name, and whether each marked it done.
+    pub assignees: Vec<super::Assignee>,
 }
 
 impl DocRow {
@@ -222,6 +229,17 @@ impl Filter {
                     .params
                     .push((":review", Value::Text(review.as_str().to_owned())));
             }
+        }
+        if let Some(assignee) = query.assigned {
+            filter
+                .conditions
+                .push(super::assign::ASSIGNED_CONDITION.into());
+            filter.params.push((":assignee", Value::Integer(assignee)));
+        }
+        if query.ready {
+            filter
+                .conditions
+                .push(super::assign::READY_CONDITION.into());
         }
         match (&query.label, query.layer) {
             (Some(label), Some(layer)) => {
@@ -466,10 +484,12 @@ impl Store {
                 status: parse_status(&status)?,
                 review: ReviewStatus::Unreviewed,
                 counts: Vec::new(),
+                assignees: Vec::new(),
             });
         }
         self.fill_counts(&mut out, query.layer)?;
         self.fill_review(&mut out)?;
+        self.fill_assignees(&mut out)?;
         Ok(out)
     }
 
@@ -600,7 +620,13 @@ impl Store {
             Some(doc),
             None,
             &json!({ "annotator": annotator, "status": before.as_str() }),
-            &json!({ "annotator": annotator, "status": after.as_str() }),
+            // `row`: the stored status (`null`: no row), which a merge
+            // replays; `status` is the one shown.
+            &json!({
+                "annotator": annotator,
+                "status": after.as_str(),
+                "row": (status != Status::New).then(|| status.as_str()),
+            }),
         )?;
         tx.commit().during("save a document's status")
     }
@@ -668,7 +694,28 @@ impl Store {
     }
 }
 
-fn document_exists(conn: &Connection, doc: DocId) -> Result<(), StoreError> {
+/// The id and SHA-256 of every document the filters of `query` keep (its
+/// status filter included; its order and page are not used).
+pub(super) fn matching_documents(
+    conn: &Connection,
+    query: &DocQuery,
+) -> Result<Vec<(DocId, String)>, StoreError> {
+    let filter = Filter::new(conn, query, query.status.as_ref().map(std::slice::from_ref))?;
+    let sql = format!(
+        "SELECT d.id, d.sha256 FROM documents d {}",
+        filter.where_clause()
+    );
+    let mut stmt = conn.prepare(&sql).during("find the documents to assign")?;
+    let rows = stmt
+        .query_map(filter.named(&sql).as_slice(), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .during("find the documents to assign")?;
+    rows.collect::<Result<_, _>>()
+        .during("find the documents to assign")
+}
+
+pub(super) fn document_exists(conn: &Connection, doc: DocId) -> Result<(), StoreError> {
     let exists: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)")
         .and_then(|mut stmt| stmt.query_row([doc], |r| r.get(0)))
@@ -693,12 +740,15 @@ mod tests {
         let annotator = store.annotator_id("layla").unwrap();
         let layer = store.annotator_layer(annotator).unwrap();
         for sort in Sort::ALL {
-            for (status, label, layer) in [
-                (None, None, None),
-                (Some(Status::Done), None, None),
-                (Some(Status::New), Some("PLACE"), None),
-                (None, None, Some(layer)),
-                (None, Some("DATE"), Some(layer)),
+            for (status, label, layer, assigned, ready) in [
+                (None, None, None, None, false),
+                (Some(Status::Done), None, None, None, false),
+                (Some(Status::New), Some("PLACE"), None, None, false),
+                (None, None, Some(layer), None, false),
+                (None, Some("DATE"), Some(layer), None, false),
+                (None, None, None, Some(annotator), false),
+                (None, None, None, None, true),
+                (Some(Status::New), None, None, Some(annotator), true),
             ] {
                 let query = DocQuery {
                     annotator: Some(annotator),
@@ -706,6 +756,8 @@ mod tests {
                     label: label.map(str::to_owned),
                     layer,
                     review: None,
+                    assigned,
+                    ready,
                     sort,
                     descending: sort == Sort::Changed,
                 };
@@ -726,11 +778,19 @@ mod tests {
                     .collect();
                 let text = plan.join("\n");
                 assert!(!text.contains("SCAN s"), "{query:?}\n{text}");
+                // Assignments and statuses are read from indexes only.
+                for line in &plan {
+                    if line.contains("SCAN x") || line.contains("SCAN ds") {
+                        assert!(line.contains("INDEX"), "{query:?}\n{text}");
+                    }
+                }
                 // Either the page walks a narrow index in order (skipping
                 // index entries, never table rows), or it starts from the
-                // few documents that have a status row and sorts those.
+                // few documents that have a status row, or that are
+                // assigned to the annotator, and sorts those.
                 let from_status_rows = text.contains("USING INTEGER PRIMARY KEY")
-                    && text.contains("document_status_by_annotator");
+                    && (text.contains("document_status_by_annotator")
+                        || text.contains("USING COVERING INDEX assignments_by_annotator"));
                 assert!(
                     from_status_rows || text.contains("COVERING INDEX"),
                     "{query:?}\n{text}"

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rusqlite::{OptionalExtension, params_from_iter};
 
-use super::{During, Store, StoreError, parse_json, to_usize};
+use super::{During, LayerKind, Store, StoreError, Uid, parse_json, to_usize};
 use crate::model::{DocId, LayerId};
 
 /// What to read for an export.
@@ -61,6 +61,8 @@ pub struct ExportSpan {
     pub text: String,
     /// The layer's name (shared by all spans of the layer).
     pub layer: Arc<str>,
+    /// The layer's kind.
+    pub layer_kind: LayerKind,
     /// The annotator's name.
     pub annotator: Arc<str>,
     pub attrs: crate::model::Attrs,
@@ -69,6 +71,8 @@ pub struct ExportSpan {
     pub model: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The span's global identity (`None` only in a damaged file).
+    pub uid: Option<Uid>,
 }
 
 impl Store {
@@ -133,7 +137,7 @@ impl Store {
         );
         let spans_sql = format!(
             "SELECT s.id, s.start, s.\"end\", s.label, s.text, s.layer_id, s.annotator_id, s.attrs,
-                    s.note, s.score, s.model, s.created_at, s.updated_at
+                    s.note, s.score, s.model, s.created_at, s.updated_at, s.uid
              FROM spans s
              WHERE s.doc_id = ?1 AND s.deleted_at IS NULL AND s.layer_id IN ({})
              ORDER BY s.start, s.\"end\", s.layer_id, s.id",
@@ -144,6 +148,16 @@ impl Store {
         );
         let names = Names {
             layers: self.names("SELECT id, name FROM layers")?,
+            kinds: self
+                .names("SELECT id, kind FROM layers")?
+                .into_iter()
+                .map(|(id, kind)| match LayerKind::parse(&kind) {
+                    Some(kind) => Ok((id, kind)),
+                    None => Err(StoreError::Corrupt {
+                        what: format!("layer {id} is of kind {kind:?}"),
+                    }),
+                })
+                .collect::<Result<_, _>>()?,
             annotators: self.names("SELECT id, name FROM annotators")?,
         };
         let mut docs = self
@@ -185,9 +199,10 @@ impl Store {
     }
 }
 
-/// Layer and annotator names by id, shared by every span.
+/// Layer and annotator names (and layer kinds) by id, shared by every span.
 struct Names {
     layers: HashMap<i64, Arc<str>>,
+    kinds: HashMap<i64, LayerKind>,
     annotators: HashMap<i64, Arc<str>>,
 }
 
@@ -244,6 +259,12 @@ fn read_span(r: &rusqlite::Row<'_>, names: &Names) -> Result<ExportSpan, StoreEr
         label: r.get(3).map_err(get)?,
         text: r.get(4).map_err(get)?,
         layer: name(&names.layers, 5, "layer")?,
+        layer_kind: {
+            let layer: i64 = r.get(5).map_err(get)?;
+            *names.kinds.get(&layer).ok_or_else(|| StoreError::Corrupt {
+                what: format!("span {id} names layer {layer}, which does not exist"),
+            })?
+        },
         annotator: name(&names.annotators, 6, "annotator")?,
         attrs,
         note: r.get(8).map_err(get)?,
@@ -251,6 +272,7 @@ fn read_span(r: &rusqlite::Row<'_>, names: &Names) -> Result<ExportSpan, StoreEr
         model: r.get(10).map_err(get)?,
         created_at: r.get(11).map_err(get)?,
         updated_at: r.get(12).map_err(get)?,
+        uid: r.get(13).map_err(get)?,
     })
 }
 

@@ -18,12 +18,23 @@
 //!
 //! Audit rows: `document.import` for each new document (written by
 //! `insert_document`), `span.import` for each document already in the project
-//! that received spans (`after` = `{"layer": id, "layer_name": …, "spans": [ids]}`),
+//! that received spans, one per layer (`after` = `{"layer": id, "layer_name": …, "spans": [ids]}`),
 //! and one `import` row with the whole report ([`ImportReport::to_json`]),
 //! `"import_id"` and `"span_ids": [first, last]`, the first and last span id
 //! the import wrote. Spans get origin `imported`, the importing annotator,
-//! the named layer of kind `imported`, and `schema_version` = the newest
-//! stored schema (like `add_span`).
+//! the record's layer of kind `imported`, a new uid, the import's time, and
+//! `schema_version` = the newest stored schema (like `add_span`).
+//!
+//! A span with a [`Provenance`] (tawsim's own JSONL export, read with layers
+//! from the file) goes where it says instead: into the layer of its
+//! annotator (an annotator missing from the project is added with their
+//! layer, as [`Store::annotator_id`] does, with an `annotator.create` row
+//! hidden with the import), into the imported layer it names, or into the
+//! project's gold layer; made by the annotator it names, with its uid and
+//! times. A span whose uid the project already holds is the same span: it
+//! is counted as already there. A name the project cannot take (an
+//! annotator whose name another kind of layer has) refuses the import
+//! ([`BatchError::Target`], naming the record and field).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -34,9 +45,11 @@ use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
+use super::review::GOLD;
 use super::{
-    During, LayerKind, NewDocument, Store, StoreError, ensure_annotator, import_layer_named,
-    insert_document, now, sha256_hex, to_i64, write_audit, write_import_audit,
+    During, LayerKind, NEW_UID, NewDocument, Store, StoreError, Uid, ensure_annotator,
+    import_layer_named, insert_annotator, insert_document, now, sha256_hex, to_i64, write_audit,
+    write_import_audit,
 };
 use crate::model::{AnnotatorId, Attrs, DocId, LayerId, SpanId};
 
@@ -76,6 +89,32 @@ pub struct ImportSpan {
     pub note: String,
     /// Where the span sits in its record, for messages, e.g. `spans[2]` or `label[0]`.
     pub field: String,
+    /// The layer, annotator, uid and times the file states for the span
+    /// (tawsim's own JSONL export, read with layers from the file); `None`:
+    /// the record's layer, by the importing annotator, made now.
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a span came from, as tawsim's own JSONL export states it: the span
+/// goes back into a layer of that kind, made by that annotator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provenance {
+    /// [`LayerKind::Annotator`]: the layer of annotator `annotator` (created,
+    /// with the annotator, if missing); [`LayerKind::Imported`]: the imported
+    /// layer `layer`; [`LayerKind::Gold`]: the project's gold layer.
+    pub kind: LayerKind,
+    /// The layer's name in the file (used for imported layers).
+    pub layer: String,
+    /// Who made the span; `None`: the importing annotator (not allowed for
+    /// an annotator layer: the reader refuses such a span).
+    pub annotator: Option<String>,
+    /// The span's global identity; `None`: a new one. A span whose uid the
+    /// project already holds is the same span and is not stored again.
+    pub uid: Option<Uid>,
+    /// RFC 3339 UTC with milliseconds; `None`: the time of the import.
+    pub created_at: Option<String>,
+    /// RFC 3339 UTC with milliseconds; `None`: `created_at`.
+    pub updated_at: Option<String>,
 }
 
 /// One document of an import with the spans to attach to it.
@@ -83,7 +122,7 @@ pub struct ImportSpan {
 pub struct ImportRecord {
     pub doc: NewDocument,
     pub spans: Vec<ImportSpan>,
-    /// The layer (kind `imported`) the spans go into.
+    /// The layer (kind `imported`) the spans without a [`Provenance`] go into.
     pub layer: String,
     /// File and first line of the record.
     pub file: String,
@@ -135,6 +174,12 @@ pub struct ImportReport {
     pub refused: Vec<Problem>,
     /// Spans added per layer name.
     pub layers: BTreeMap<String, usize>,
+    /// With layers from the file: spans that named no layer (a file not from
+    /// tawsim's own JSONL export, or from one older than these fields), by
+    /// the layer they went into instead (the file's name or `--layer`).
+    pub spans_without_layer: BTreeMap<String, usize>,
+    /// Annotators the import added because the file named them.
+    pub annotators_added: Vec<String>,
 }
 
 impl ImportReport {
@@ -163,6 +208,8 @@ impl ImportReport {
             "spans_refused": self.spans_refused,
             "refused": self.refused.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "layers": self.layers,
+            "spans_without_layer": self.spans_without_layer,
+            "annotators_added": self.annotators_added,
         })
     }
 }
@@ -224,6 +271,17 @@ impl fmt::Display for ImportReport {
         for (layer, n) in &self.layers {
             writeln!(f, "  layer {layer:?}: {n} spans added")?;
         }
+        if !self.annotators_added.is_empty() {
+            writeln!(f, "annotators added: {}", self.annotators_added.join(", "))?;
+        }
+        for (layer, n) in &self.spans_without_layer {
+            writeln!(
+                f,
+                "note: {n} span{} named no layer (not tawsim's own JSONL export, or one older than its layer_kind field), so {} went into layer {layer:?} as before",
+                plural(*n),
+                if *n == 1 { "it" } else { "they" }
+            )?;
+        }
         if !self.dropped_by_map.is_empty() {
             writeln!(
                 f,
@@ -277,6 +335,10 @@ pub enum BatchError {
         "{running} is still writing to this project; imports run one at a time, so wait for it to finish and import again"
     )]
     Busy { running: RunningImport },
+    /// A span names a layer or an annotator the project cannot take
+    /// (layers from the file).
+    #[error("{problem}; nothing was imported")]
+    Target { problem: Problem },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -345,6 +407,13 @@ pub struct ImportRun {
     actor: AnnotatorId,
     schema_version: Option<i64>,
     layers: HashMap<String, LayerId>,
+    /// Annotators named by spans' [`Provenance`], by name.
+    makers: HashMap<String, Maker>,
+    /// The gold layer, once a span went into it.
+    gold: Option<LayerId>,
+    /// Annotators (and their layers) this run added: removed again when it
+    /// is abandoned, if nothing else refers to them by then.
+    added_annotators: Vec<(AnnotatorId, LayerId)>,
     /// First and last id of the spans written.
     span_ids: Option<(SpanId, SpanId)>,
     last_heartbeat: Instant,
@@ -439,6 +508,9 @@ impl Store {
             actor,
             schema_version,
             layers: HashMap::new(),
+            makers: HashMap::new(),
+            gold: None,
+            added_annotators: Vec::new(),
             span_ids: None,
             last_heartbeat: Instant::now(),
             written: 0,
@@ -494,22 +566,35 @@ impl Store {
         mut report: ImportReport,
     ) -> Result<ImportReport, BatchError> {
         merge_counts(&mut report, &run.report);
-        // The last commit is synced again, and with it everything before it.
-        self.tune_for_import(false)?;
-        let tx = self.begin("finish the import")?;
         let mut after = report.to_json();
         after["span_ids"] = json!(run.span_ids.map(|(first, last)| [first, last]));
         after["import_id"] = json!(run.id);
+        self.commit_run(run, "import", &after)?;
+        Ok(report)
+    }
+
+    /// Make everything `run` wrote visible at once: one short transaction
+    /// that writes an audit row `action` with `after` and marks the run
+    /// committed (imports and merges end here).
+    pub(super) fn commit_run(
+        &mut self,
+        run: ImportRun,
+        action: &str,
+        after: &serde_json::Value,
+    ) -> Result<(), BatchError> {
+        // The last commit is synced again, and with it everything before it.
+        self.tune_for_import(false)?;
+        let tx = self.begin("finish the import")?;
         let at = now();
         write_audit(
             &tx,
             &at,
             Some(run.actor),
-            "import",
+            action,
             None,
             None,
             &serde_json::Value::Null,
-            &after,
+            after,
         )?;
         let updated = tx
             .execute(
@@ -528,12 +613,30 @@ impl Store {
             }));
         }
         tx.commit().during("finish the import")?;
-        Ok(report)
+        Ok(())
+    }
+
+    /// Refresh `run`'s heartbeat inside the caller's transaction when it is
+    /// due (see [`IMPORT_STALE_AFTER`]).
+    pub(super) fn beat(run: &mut ImportRun, tx: &rusqlite::Connection) -> Result<(), StoreError> {
+        if run.last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
+            tx.execute(
+                "UPDATE main.imports SET heartbeat_at = ?1 WHERE id = ?2",
+                params![now(), run.id],
+            )
+            .during("record that the import is alive")?;
+            run.last_heartbeat = Instant::now();
+        }
+        Ok(())
     }
 
     /// Give up `run`: mark it abandoned (its rows stay hidden) and remove
     /// what it wrote, in short transactions. If removing fails, the rows
-    /// stay hidden and the next [`Store::open`] removes them.
+    /// stay hidden and the next [`Store::open`] removes them. Annotators the
+    /// run added (see [`Provenance`]) are removed with their layers unless
+    /// something else refers to them by then (someone chose that name in a
+    /// window meanwhile); a run whose process died leaves them, with empty
+    /// layers.
     pub fn abandon_import(&mut self, run: ImportRun) -> Result<(), StoreError> {
         self.tune_for_import(false)?;
         self.conn
@@ -542,7 +645,21 @@ impl Store {
                 params![now(), run.id],
             )
             .during("abandon the import")?;
-        self.remove_import_rows(run.id)
+        self.remove_import_rows(run.id)?;
+        for &(annotator, layer) in run.added_annotators.iter().rev() {
+            let tx = self.begin("remove an annotator the import added")?;
+            let removed = tx
+                .execute("DELETE FROM main.layers WHERE id = ?1", [layer])
+                .and_then(|_| tx.execute("DELETE FROM annotators WHERE id = ?1", [annotator]));
+            match removed {
+                Ok(_) => tx.commit().during("remove an annotator the import added")?,
+                // Referred to (a span, a status, an audit row): it stays.
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation => {}
+                Err(e) => return Err(e).during("remove an annotator the import added"),
+            }
+        }
+        Ok(())
     }
 
     /// Settings of this connection while it imports (`on`) and after: a
@@ -550,7 +667,7 @@ impl Store {
     /// one by one; [`Store::finish_import`] syncs the last commit, and with
     /// it the whole write-ahead log) and checkpoints every 32 MiB of log
     /// instead of 4.
-    fn tune_for_import(&self, on: bool) -> Result<(), StoreError> {
+    pub(super) fn tune_for_import(&self, on: bool) -> Result<(), StoreError> {
         let (cache, synchronous, checkpoint) = if on {
             (IMPORT_CACHE_SIZE, "NORMAL", 8_000)
         } else {
@@ -736,6 +853,9 @@ fn merge_counts(report: &mut ImportReport, run: &ImportReport) {
     for (layer, n) in &run.layers {
         *report.layers.entry(layer.clone()).or_default() += n;
     }
+    report
+        .annotators_added
+        .extend(run.annotators_added.iter().cloned());
 }
 
 /// Write one checked record inside the caller's transaction.
@@ -772,63 +892,65 @@ fn write_record(
     if record.spans.is_empty() {
         return Ok(());
     }
-    let layer = match run.layers.get(record.layer.as_str()) {
-        Some(&id) => id,
-        None => {
-            let id = import_layer_named(
-                tx,
-                &record.layer,
-                LayerKind::Imported,
-                Some(actor),
-                Some(run.id),
-            )?;
-            run.layers.insert(record.layer.clone(), id);
-            id
-        }
-    };
-    let mut present: HashSet<(usize, usize, String)> = HashSet::new();
-    if existing.is_some() {
-        let mut stmt = tx
-            .prepare_cached(
-                "SELECT start, \"end\", label FROM main.spans
-                 WHERE layer_id = ?1 AND doc_id = ?2 AND deleted_at IS NULL",
-            )
-            .during("read the spans of a document")?;
-        let rows = stmt
-            .query_map(params![layer, doc], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            })
-            .during("read the spans of a document")?;
-        for row in rows {
-            let (start, end, label) = row.during("read the spans of a document")?;
-            present.insert((start as usize, end as usize, label));
-        }
-    }
     let covered = covered_texts(&record.doc.text, &record.spans);
     let at = now();
-    let mut ids: Vec<SpanId> = Vec::new();
+    // Per layer the spans go into: its live spans in this document (an
+    // existing document only), and the ids added, with the layer's name.
+    let mut present: HashMap<LayerId, HashSet<(usize, usize, String)>> = HashMap::new();
+    let mut added: Vec<(LayerId, String, Vec<SpanId>)> = Vec::new();
     let mut insert = tx
-        .prepare_cached(
+        .prepare_cached(&format!(
             "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text,
                                 origin, attrs, score, model, schema_version, created_at, updated_at,
-                                note, import_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'imported', ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
-        )
+                                note, import_id, uid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'imported', ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                     coalesce(?16, {NEW_UID}))"
+        ))
         .during("import a span")?;
+    // The record's own layer, for the spans without a provenance.
+    let mut record_layer: Option<LayerId> = None;
     for (span, text) in record.spans.iter().zip(covered) {
-        if !present.insert((span.start, span.end, span.label.clone())) {
+        let provenance = span.provenance.as_ref();
+        let uid = provenance.and_then(|p| p.uid);
+        if let Some(uid) = uid
+            && uid_present(tx, uid)?
+        {
             run.report.spans_duplicate += 1;
             continue;
         }
+        let (layer, annotator) = match provenance {
+            Some(provenance) => span_target(tx, run, record, span, provenance)?,
+            None => match record_layer {
+                Some(layer) => (layer, run.actor),
+                None => {
+                    let layer = imported_layer(tx, run, &record.layer)?;
+                    record_layer = Some(layer);
+                    (layer, run.actor)
+                }
+            },
+        };
+        let live = match present.entry(layer) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => entry.insert(match existing {
+                Some(_) => live_spans(tx, layer, doc)?,
+                None => HashSet::new(),
+            }),
+        };
+        if !live.insert((span.start, span.end, span.label.clone())) {
+            run.report.spans_duplicate += 1;
+            continue;
+        }
+        let created = provenance
+            .and_then(|p| p.created_at.as_deref())
+            .unwrap_or(&at);
+        let updated = provenance
+            .and_then(|p| p.updated_at.as_deref())
+            .unwrap_or(created);
         let attrs = serde_json::Value::Object(span.attrs.clone()).to_string();
         insert
             .execute(params![
                 doc,
-                actor,
+                annotator,
                 layer,
                 to_i64(span.start),
                 to_i64(span.end),
@@ -838,36 +960,225 @@ fn write_record(
                 span.score,
                 span.model,
                 run.schema_version,
-                at,
+                created,
+                updated,
                 span.note,
-                run.id
+                run.id,
+                uid
             ])
             .during("import a span")?;
-        ids.push(tx.last_insert_rowid());
+        let id = tx.last_insert_rowid();
+        match added.iter_mut().find(|(l, _, _)| *l == layer) {
+            Some((_, _, ids)) => ids.push(id),
+            None => added.push((layer, layer_name(run, record, span), vec![id])),
+        }
     }
     drop(insert);
-    if let (Some(&first), Some(&last)) = (ids.first(), ids.last()) {
-        run.span_ids.get_or_insert((first, last)).1 = last;
-    }
-    run.report.spans_added += ids.len();
-    *run.report.layers.entry(record.layer.clone()).or_default() += ids.len();
-    // A new document's spans are covered by its `document.import` row
-    // and the `import` row's span id range; an existing document
-    // gets its own row, so its history shows the attached spans.
-    if existing.is_some() && !ids.is_empty() {
-        write_import_audit(
-            tx,
-            Some(run.id),
-            &at,
-            Some(actor),
-            "span.import",
-            Some(doc),
-            None,
-            &serde_json::Value::Null,
-            &json!({ "layer": layer, "layer_name": record.layer, "spans": ids }),
-        )?;
+    for (layer, name, ids) in &added {
+        if let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) {
+            let range = run.span_ids.get_or_insert((first, last));
+            range.0 = range.0.min(first);
+            range.1 = range.1.max(last);
+        }
+        run.report.spans_added += ids.len();
+        *run.report.layers.entry(name.clone()).or_default() += ids.len();
+        // A new document's spans are covered by its `document.import` row
+        // and the `import` row's span id range; an existing document
+        // gets its own row per layer, so its history shows the attached spans.
+        if existing.is_some() {
+            write_import_audit(
+                tx,
+                Some(run.id),
+                &at,
+                Some(run.actor),
+                "span.import",
+                Some(doc),
+                None,
+                &serde_json::Value::Null,
+                &json!({ "layer": layer, "layer_name": name, "spans": ids }),
+            )?;
+        }
     }
     Ok(())
+}
+
+/// The layer `span` goes into and the annotator who made it, as its
+/// `provenance` says. Layers and annotators are looked up once per run and
+/// created when missing (an annotator with their layer, as
+/// [`Store::annotator_id`] does).
+fn span_target(
+    tx: &rusqlite::Connection,
+    run: &mut ImportRun,
+    record: &ImportRecord,
+    span: &ImportSpan,
+    provenance: &Provenance,
+) -> Result<(LayerId, AnnotatorId), BatchError> {
+    // A name the project cannot take is the file's problem: say where.
+    let refuse = |what: &str, error: StoreError| match error {
+        StoreError::LayerNameTaken { .. } | StoreError::BlankAnnotatorName => BatchError::Target {
+            problem: record.problem(format!("{}.{what}: {error}", span.field)),
+        },
+        other => BatchError::Store(other),
+    };
+    let made_by = |run: &mut ImportRun| match &provenance.annotator {
+        Some(name) => maker(tx, run, name)
+            .map(|(id, _)| id)
+            .map_err(|e| refuse("annotator", e)),
+        None => Ok(run.actor),
+    };
+    match provenance.kind {
+        LayerKind::Annotator => {
+            let name = provenance.annotator.as_deref().unwrap_or(&provenance.layer);
+            let (annotator, layer) = maker(tx, run, name).map_err(|e| refuse("annotator", e))?;
+            Ok((layer, annotator))
+        }
+        LayerKind::Imported => {
+            let layer =
+                imported_layer(tx, run, &provenance.layer).map_err(|e| refuse("layer", e))?;
+            Ok((layer, made_by(run)?))
+        }
+        LayerKind::Gold => {
+            let layer = match run.gold {
+                Some(layer) => layer,
+                None => {
+                    let layer = import_layer_named(
+                        tx,
+                        GOLD,
+                        LayerKind::Gold,
+                        Some(run.actor),
+                        Some(run.id),
+                    )
+                    .map_err(|e| refuse("layer", e))?;
+                    run.gold = Some(layer);
+                    layer
+                }
+            };
+            Ok((layer, made_by(run)?))
+        }
+    }
+}
+
+/// The name of the layer [`span_target`] chose for `span`.
+fn layer_name(run: &ImportRun, record: &ImportRecord, span: &ImportSpan) -> String {
+    match &span.provenance {
+        None => record.layer.clone(),
+        Some(p) => match p.kind {
+            LayerKind::Imported => p.layer.clone(),
+            LayerKind::Gold => GOLD.to_owned(),
+            LayerKind::Annotator => {
+                let name = p.annotator.as_deref().unwrap_or(&p.layer).trim();
+                run.makers
+                    .get(name)
+                    .map_or_else(|| name.to_owned(), |m| m.layer_name.clone())
+            }
+        },
+    }
+}
+
+/// The imported layer `name`, created (hidden with the run) when missing.
+fn imported_layer(
+    tx: &rusqlite::Connection,
+    run: &mut ImportRun,
+    name: &str,
+) -> Result<LayerId, StoreError> {
+    if let Some(&id) = run.layers.get(name) {
+        return Ok(id);
+    }
+    let id = import_layer_named(tx, name, LayerKind::Imported, Some(run.actor), Some(run.id))?;
+    run.layers.insert(name.to_owned(), id);
+    Ok(id)
+}
+
+/// An annotator named by a span's [`Provenance`], with their layer.
+#[derive(Debug)]
+struct Maker {
+    id: AnnotatorId,
+    layer: LayerId,
+    layer_name: String,
+}
+
+/// The annotator called `name` (trimmed) and their layer, added with
+/// their layer when the project has no such annotator (see
+/// [`ImportRun::added_annotators`]).
+fn maker(
+    tx: &rusqlite::Connection,
+    run: &mut ImportRun,
+    name: &str,
+) -> Result<(AnnotatorId, LayerId), StoreError> {
+    let name = name.trim();
+    if let Some(m) = run.makers.get(name) {
+        return Ok((m.id, m.layer));
+    }
+    if name.is_empty() {
+        return Err(StoreError::BlankAnnotatorName);
+    }
+    let found: Option<(AnnotatorId, Option<LayerId>, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT a.id, l.id, l.name FROM annotators a
+             LEFT JOIN main.layers l ON l.annotator_id = a.id WHERE a.name = ?1",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row([name], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .optional()
+        })
+        .during("look up an annotator")?;
+    let maker = match found {
+        Some((id, Some(layer), Some(layer_name))) => Maker {
+            id,
+            layer,
+            layer_name,
+        },
+        Some((annotator, _, _)) => return Err(StoreError::AnnotatorNotFound { annotator }),
+        None => {
+            let (id, layer) = insert_annotator(tx, name, Some(run.id))?;
+            run.added_annotators.push((id, layer));
+            run.report.annotators_added.push(name.to_owned());
+            Maker {
+                id,
+                layer,
+                layer_name: name.to_owned(),
+            }
+        }
+    };
+    let ids = (maker.id, maker.layer);
+    run.makers.insert(name.to_owned(), maker);
+    Ok(ids)
+}
+
+/// Whether a span with `uid` is in the project (the run's own hidden ones included).
+fn uid_present(tx: &rusqlite::Connection, uid: Uid) -> Result<bool, StoreError> {
+    tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM main.spans WHERE uid = ?1)")
+        .and_then(|mut stmt| stmt.query_row([uid], |row| row.get(0)))
+        .during("look up a span by its uid")
+}
+
+/// The live spans of `layer` in `doc`, as (start, end, label).
+fn live_spans(
+    tx: &rusqlite::Connection,
+    layer: LayerId,
+    doc: DocId,
+) -> Result<HashSet<(usize, usize, String)>, StoreError> {
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT start, \"end\", label FROM main.spans
+             WHERE layer_id = ?1 AND doc_id = ?2 AND deleted_at IS NULL",
+        )
+        .during("read the spans of a document")?;
+    let rows = stmt
+        .query_map(params![layer, doc], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })
+        .during("read the spans of a document")?;
+    let mut present = HashSet::new();
+    for row in rows {
+        let (start, end, label) = row.during("read the spans of a document")?;
+        present.insert((start as usize, end as usize, label));
+    }
+    Ok(present)
 }
 
 /// Running imports whose process is alive, oldest first.
@@ -1025,6 +1336,7 @@ mod tests {
             attrs: Attrs::new(),
             note: String::new(),
             field: "spans[0]".into(),
+            provenance: None,
         }
     }
 

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    During, Store, StoreError, annotator_layer, ensure_annotator, load_span, now, to_i64,
+    During, NEW_UID, Store, StoreError, annotator_layer, ensure_annotator, load_span, now, to_i64,
     write_audit,
 };
 use crate::model::{AnnotatorId, CharRange, DocId, LayerId, Span, SpanId};
@@ -125,12 +125,13 @@ pub(super) fn copy_into(
     let at = now();
     let id: SpanId = conn
         .prepare_cached(
-            "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                                attrs, note, schema_version, source_span_id, created_at, updated_at)
+            &format!(
+                "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                                attrs, note, schema_version, source_span_id, created_at, updated_at, uid)
              SELECT s.doc_id, ?1, ?2, ?3, ?4, ?5, substr(d.text, ?3 + 1, ?4 - ?3), 'manual',
-                    s.attrs, s.note, (SELECT max(version) FROM schemas), s.id, ?6, ?6
+                    s.attrs, s.note, (SELECT max(version) FROM schemas), s.id, ?6, ?6, {NEW_UID}
              FROM spans s JOIN documents d ON d.id = s.doc_id WHERE s.id = ?7
-             RETURNING id",
+             RETURNING id"),
         )
         .and_then(|mut stmt| {
             stmt.query_row(params![annotator, layer, start, end, label, at, source], |r| {

@@ -146,6 +146,23 @@
 //! index `audit_work_by_day` now carries `import_id` too, so work per day
 //! is read from the index alone.
 //!
+//! ## Schema 5: global identities, assignments
+//!
+//! | table | column | meaning |
+//! |---|---|---|
+//! | `annotators`, `layers`, `spans`, `audit` | `uid` | 16 bytes, unique across machines: a UUID version 7 (RFC 9562: 48 bits of milliseconds since 1970, then random bits) made when the row is made ([`NEW_UID`]); rows older than schema 5 got one from their creation time. Shown as `0192a4c1-…` ([`Uid`]). Never changes (triggers). |
+//! | `annotators` | `given_name` | the name the person chose; `name` is how this project shows them, unique here (`omar · 2` when another `omar` came in by a merge) |
+//! | `layers` | `uid` | the gold layer's is the same in every project (`GOLD_LAYER_UID`), so the gold layers of two copies are one |
+//! | `assignments` | `doc_id`, `annotator_id` | the annotator is to label the document (see [`assign`]) |
+//! | | `assigned_by`, `updated_at`, `removed` | who made the latest change, when; `1`: taken back (kept as a row, so a merge sees the removal) |
+//! | `audit` | `action` | adds `assignment.set` and `assignment.remove` (one document, or a summary per transaction of a bulk assignment; see [`assign`]) |
+//! | `document_status` events | `after.row` | the stored status (`null`: no row), which a merge replays; `after.status` is the status shown |
+//!
+//! Documents are identified by the SHA-256 of their text; statuses,
+//! rejections and reviews by their document and person. Local integer ids
+//! stay for speed and differ between copies of a project: a merge
+//! ([`merge`]) matches records by these identities.
+//!
 //! A span row in `before`/`after` looks like:
 //!
 //! ```json
@@ -168,8 +185,13 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+pub mod assign;
 mod browse;
 
+pub use assign::{
+    ASSIGN_CHUNK, AnnotatorAssignments, AssignPlan, AssignReport, AssignedDocument, Assignee,
+    AssignmentProgress,
+};
 pub use browse::{DocQuery, DocRow, Sort, Status};
 
 use crate::model::{AnnotatorId, Change, CharRange, DocId, LayerId, Origin, Span, SpanId};
@@ -185,12 +207,21 @@ pub mod search;
 pub use search::{SearchField, SearchHit, SearchResults};
 pub mod import;
 pub mod indexer;
+pub mod merge;
+mod pack;
 pub use indexer::Indexer;
+pub use pack::{PackError, PackReport};
 pub use search::SearchCoverage;
 
 /// Schema migrations, oldest first. Only ever append to this list: entry `i`
 /// moves a database from `user_version = i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+const MIGRATIONS: &[&str] = &[
+    MIGRATION_1,
+    MIGRATION_2,
+    MIGRATION_3,
+    MIGRATION_4,
+    MIGRATION_5,
+];
 
 /// The newest schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -524,6 +555,160 @@ CREATE INDEX audit_work_by_day ON audit(substr(at, 1, 10), actor, import_id)
     WHERE actor IS NOT NULL AND action NOT IN ('document.import', 'annotator.create', 'layer.create');
 "#;
 
+/// Global identities (see the module documentation, "Schema 5"): a uid for
+/// every annotator, layer, span and audit event, given to existing rows from
+/// their creation time; the name each annotator chose; assignments.
+const MIGRATION_5: &str = r#"
+ALTER TABLE annotators ADD COLUMN uid BLOB CHECK (uid IS NULL OR length(uid) = 16);
+ALTER TABLE annotators ADD COLUMN given_name TEXT;
+ALTER TABLE layers ADD COLUMN uid BLOB CHECK (uid IS NULL OR length(uid) = 16);
+ALTER TABLE spans ADD COLUMN uid BLOB CHECK (uid IS NULL OR length(uid) = 16);
+ALTER TABLE audit ADD COLUMN uid BLOB CHECK (uid IS NULL OR length(uid) = 16);
+
+UPDATE annotators SET given_name = name,
+    uid = unhex(printf('%012X', CAST(coalesce(unixepoch(created_at, 'subsec'), 0) * 1000 AS INTEGER))
+        || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4))
+        || substr(hex(randomblob(8)), 2));
+UPDATE layers SET uid = CASE WHEN kind = 'gold' THEN X'00000000000070008000000000000001' ELSE
+    unhex(printf('%012X', CAST(coalesce(unixepoch(created_at, 'subsec'), 0) * 1000 AS INTEGER))
+        || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4))
+        || substr(hex(randomblob(8)), 2)) END;
+UPDATE spans SET uid =
+    unhex(printf('%012X', CAST(coalesce(unixepoch(created_at, 'subsec'), 0) * 1000 AS INTEGER))
+        || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4))
+        || substr(hex(randomblob(8)), 2));
+DROP TRIGGER audit_is_append_only_update;
+UPDATE audit SET uid =
+    unhex(printf('%012X', CAST(coalesce(unixepoch(at, 'subsec'), 0) * 1000 AS INTEGER))
+        || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4))
+        || substr(hex(randomblob(8)), 2));
+CREATE TRIGGER audit_is_append_only_update
+BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+
+CREATE UNIQUE INDEX annotators_by_uid ON annotators(uid);
+CREATE UNIQUE INDEX layers_by_uid ON layers(uid);
+CREATE UNIQUE INDEX spans_by_uid ON spans(uid);
+CREATE UNIQUE INDEX audit_by_uid ON audit(uid);
+
+CREATE TRIGGER annotators_need_a_uid BEFORE INSERT ON annotators
+WHEN NEW.uid IS NULL OR NEW.given_name IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'an annotator needs a uid and a given name');
+END;
+CREATE TRIGGER layers_need_a_uid BEFORE INSERT ON layers WHEN NEW.uid IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a layer needs a uid');
+END;
+CREATE TRIGGER spans_need_a_uid BEFORE INSERT ON spans WHEN NEW.uid IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a span needs a uid');
+END;
+CREATE TRIGGER audit_needs_a_uid BEFORE INSERT ON audit WHEN NEW.uid IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'an audit event needs a uid');
+END;
+CREATE TRIGGER annotators_uid_is_immutable BEFORE UPDATE OF uid, given_name ON annotators
+BEGIN
+    SELECT RAISE(ABORT, 'an annotator''s uid and given name never change');
+END;
+CREATE TRIGGER layers_uid_is_immutable BEFORE UPDATE OF uid ON layers
+BEGIN
+    SELECT RAISE(ABORT, 'a layer''s uid never changes');
+END;
+CREATE TRIGGER spans_uid_is_immutable BEFORE UPDATE OF uid ON spans
+BEGIN
+    SELECT RAISE(ABORT, 'a span''s uid never changes');
+END;
+
+-- A document's last change only moves forward (merged events may be older).
+-- Events a merge brings in (under its import id) leave it to the merge,
+-- which sets it once per document instead of once per event.
+DROP TRIGGER documents_change_with_their_audit;
+CREATE TRIGGER documents_change_with_their_audit
+AFTER INSERT ON audit WHEN NEW.doc_id IS NOT NULL AND NEW.action <> 'document.import'
+    AND (NEW.import_id IS NULL OR NEW.action = 'span.import')
+BEGIN
+    UPDATE documents SET changed_at = NEW.at
+    WHERE id = NEW.doc_id AND (changed_at IS NULL OR changed_at < NEW.at);
+END;
+
+CREATE TABLE assignments (
+    doc_id       INTEGER NOT NULL REFERENCES documents(id),
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    assigned_by  INTEGER REFERENCES annotators(id),
+    updated_at   TEXT NOT NULL,
+    removed      INTEGER NOT NULL DEFAULT 0 CHECK (removed IN (0, 1)),
+    PRIMARY KEY (doc_id, annotator_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX assignments_by_annotator ON assignments(annotator_id, doc_id) WHERE removed = 0;
+"#;
+
+/// SQL for a new uid: a UUID version 7 (RFC 9562) of the current time, as 16
+/// bytes. [`Uid`] shows it in the usual hyphenated form.
+pub(crate) const NEW_UID: &str = "unhex(printf('%012X', CAST(unixepoch('subsec') * 1000 AS INTEGER)) \
+     || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4)) \
+     || substr(hex(randomblob(8)), 2))";
+
+/// The uid of the gold layer in every project, so that the gold layers of
+/// two copies of a project are one layer when they are merged.
+pub(crate) const GOLD_LAYER_UID: [u8; 16] = [0, 0, 0, 0, 0, 0, 0x70, 0, 0x80, 0, 0, 0, 0, 0, 0, 1];
+
+/// A global identity: 16 bytes, a UUID version 7 for rows made by tawsim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Uid(pub [u8; 16]);
+
+impl std::fmt::Display for Uid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Uid {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Uid, String> {
+        let hex: String = s.chars().filter(|c| *c != '-').collect();
+        if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!("{s:?} is not a uid (32 hexadecimal digits)"));
+        }
+        let mut out = [0u8; 16];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+                .map_err(|_| format!("{s:?} is not a uid"))?;
+        }
+        Ok(Uid(out))
+    }
+}
+
+impl rusqlite::types::FromSql for Uid {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let bytes = value.as_blob()?;
+        <[u8; 16]>::try_from(bytes).map(Uid).map_err(|_| {
+            rusqlite::types::FromSqlError::InvalidBlobSize {
+                expected_size: 16,
+                blob_size: bytes.len(),
+            }
+        })
+    }
+}
+
+impl rusqlite::types::ToSql for Uid {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(
+            rusqlite::types::ValueRef::Blob(&self.0),
+        ))
+    }
+}
+
 /// Per-connection views that hide the rows of imports that have not
 /// committed (see the module documentation, "Imports in short
 /// transactions"). They live in the connection's `temp` schema, which SQLite
@@ -717,6 +902,21 @@ pub enum StoreError {
         "the note of document {doc} was changed elsewhere, so nothing was written (reload the document)"
     )]
     StaleDocumentNote { doc: DocId },
+    // Assignments (store/assign.rs).
+    #[error(
+        "no annotator was named to assign documents to; name at least one, nothing was assigned"
+    )]
+    NoAssignees,
+    #[error("each document must get at least 1 annotator; nothing was assigned")]
+    NoneAssignedPerDocument,
+    #[error(
+        "each document is to get {per_document} different annotators, but only {annotators} are named ({names}); name more annotators or give each document fewer, nothing was assigned"
+    )]
+    TooFewAssignees {
+        per_document: usize,
+        annotators: usize,
+        names: String,
+    },
 }
 
 pub use crate::model::Direction;
@@ -1013,41 +1213,7 @@ impl Store {
         if let Some(id) = found {
             return Ok(id);
         }
-        let at = now();
-        let taken: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM layers WHERE name = ?1)",
-                [name],
-                |row| row.get(0),
-            )
-            .during("look up a layer")?;
-        if taken {
-            return Err(StoreError::LayerNameTaken {
-                name: name.to_owned(),
-            });
-        }
-        let id: AnnotatorId = tx
-            .query_row(
-                "INSERT INTO annotators (name, created_at) VALUES (?1, ?2) RETURNING id",
-                params![name, at],
-                |row| row.get(0),
-            )
-            .during("add an annotator")?;
-        tx.execute(
-            "INSERT INTO main.layers (name, kind, annotator_id, created_at) VALUES (?1, 'annotator', ?2, ?3)",
-            params![name, id, at],
-        )
-        .during("add an annotator's layer")?;
-        write_audit(
-            &tx,
-            &at,
-            None,
-            "annotator.create",
-            None,
-            None,
-            &serde_json::Value::Null,
-            &json!({ "id": id, "name": name }),
-        )?;
+        let (id, _) = insert_annotator(&tx, name, None)?;
         tx.commit().during("save a new annotator")?;
         Ok(id)
     }
@@ -1308,14 +1474,14 @@ impl Store {
         let layer = annotator_layer(&tx, annotator)?;
         let at = now();
         let id: SpanId = tx
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                                    schema_version, created_at, updated_at)
+                                    schema_version, created_at, updated_at, uid)
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), ?7,
-                        (SELECT max(version) FROM schemas), ?8, ?8
+                        (SELECT max(version) FROM schemas), ?8, ?8, {NEW_UID}
                  FROM documents WHERE id = ?1
                  RETURNING id",
-            )
+            ))
             .and_then(|mut stmt| {
                 stmt.query_row(
                     params![
@@ -1789,10 +1955,10 @@ fn write_import_audit(
     before: &serde_json::Value,
     after: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO main.audit (at, actor, action, doc_id, span_id, before, after, import_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
+    conn.prepare_cached(&format!(
+        "INSERT INTO main.audit (at, actor, action, doc_id, span_id, before, after, import_id, uid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NEW_UID})"
+    ))
     .and_then(|mut stmt| {
         stmt.execute(params![
             at,
@@ -1899,6 +2065,65 @@ fn insert_document(
     Ok(id)
 }
 
+/// Add annotator `name` (trimmed, not blank, not yet present) with their
+/// layer, named after them, and the `annotator.create` audit row, inside the
+/// caller's transaction. Refused when a layer already has the name. For
+/// import `import` the audit row stays hidden with the import's other rows
+/// (the annotator and the layer are visible at once), and the name is
+/// checked against the import's hidden layers too.
+fn insert_annotator(
+    conn: &Connection,
+    name: &str,
+    import: Option<i64>,
+) -> Result<(AnnotatorId, LayerId), StoreError> {
+    let at = now();
+    let taken_sql = if import.is_some() {
+        "SELECT EXISTS (SELECT 1 FROM main.layers WHERE name = ?1)"
+    } else {
+        "SELECT EXISTS (SELECT 1 FROM layers WHERE name = ?1)"
+    };
+    let taken: bool = conn
+        .query_row(taken_sql, [name], |row| row.get(0))
+        .during("look up a layer")?;
+    if taken {
+        return Err(StoreError::LayerNameTaken {
+            name: name.to_owned(),
+        });
+    }
+    let id: AnnotatorId = conn
+        .query_row(
+            &format!(
+                "INSERT INTO annotators (name, given_name, created_at, uid)
+                 VALUES (?1, ?1, ?2, {NEW_UID}) RETURNING id"
+            ),
+            params![name, at],
+            |row| row.get(0),
+        )
+        .during("add an annotator")?;
+    let layer: LayerId = conn
+        .query_row(
+            &format!(
+                "INSERT INTO main.layers (name, kind, annotator_id, created_at, uid)
+                 VALUES (?1, 'annotator', ?2, ?3, {NEW_UID}) RETURNING id"
+            ),
+            params![name, id, at],
+            |row| row.get(0),
+        )
+        .during("add an annotator's layer")?;
+    write_import_audit(
+        conn,
+        import,
+        &at,
+        None,
+        "annotator.create",
+        None,
+        None,
+        &serde_json::Value::Null,
+        &json!({ "id": id, "name": name }),
+    )?;
+    Ok((id, layer))
+}
+
 fn annotator_layer(conn: &Connection, annotator: AnnotatorId) -> Result<LayerId, StoreError> {
     conn.prepare_cached("SELECT id FROM layers WHERE annotator_id = ?1")
         .and_then(|mut stmt| stmt.query_row([annotator], |row| row.get(0)).optional())
@@ -1951,8 +2176,17 @@ fn import_layer_named(
     let at = now();
     let id: LayerId = conn
         .query_row(
-            "INSERT INTO main.layers (name, kind, created_at, import_id) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-            params![name, kind.as_str(), at, import],
+            &format!(
+                "INSERT INTO main.layers (name, kind, created_at, import_id, uid)
+                 VALUES (?1, ?2, ?3, ?4, coalesce(?5, {NEW_UID})) RETURNING id"
+            ),
+            params![
+                name,
+                kind.as_str(),
+                at,
+                import,
+                (kind == LayerKind::Gold).then_some(Uid(GOLD_LAYER_UID))
+            ],
             |row| row.get(0),
         )
         .during("add a layer")?;

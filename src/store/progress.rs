@@ -346,6 +346,7 @@ mod tests {
                 attrs: Attrs::new(),
                 note: String::new(),
                 field: "spans[0]".into(),
+                provenance: None,
             }],
             layer: "model".into(),
             file: "m.jsonl".into(),

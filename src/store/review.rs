@@ -25,8 +25,8 @@ use serde_json::json;
 
 use super::layers::copy_into;
 use super::{
-    During, LayerKind, SPAN_SELECT, SpanRow, Store, StoreError, ensure_annotator, layer_named,
-    load_span, now, write_audit,
+    During, LayerKind, NEW_UID, SPAN_SELECT, SpanRow, Store, StoreError, ensure_annotator,
+    layer_named, load_span, now, write_audit,
 };
 use crate::model::{AnnotatorId, CharRange, DocId, LayerId, Span, SpanId};
 use crate::review::{Category, categorize};
@@ -196,12 +196,13 @@ impl Store {
         let at = now();
         let id: SpanId = tx
             .query_row(
+                &format!(
                 "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                                    schema_version, created_at, updated_at)
+                                    schema_version, created_at, updated_at, uid)
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), 'manual',
-                        (SELECT max(version) FROM schemas), ?7, ?7
+                        (SELECT max(version) FROM schemas), ?7, ?7, {NEW_UID}
                  FROM documents WHERE id = ?1
-                 RETURNING id",
+                 RETURNING id"),
                 params![doc, reviewer, gold, range.start() as i64, range.end() as i64, label, at],
                 |r| r.get(0),
             )

@@ -18,9 +18,15 @@
 //! asks for a repaint when an answer is ready. When the filters change, the
 //! list goes back to its top once the new count is in.
 //!
-//! Titles are drawn by the app's text engine, never by an egui label. This
-//! module must not write to the store: what the user asks for becomes a
-//! [`Command`].
+//! When the project has assignments, a filter chooses between all
+//! documents, those assigned to me (the default for an annotator who has
+//! any, set by the app), those assigned to another annotator and those
+//! ready for review; each row then also shows the document's assignees and
+//! who of them finished it.
+//!
+//! Titles and names are drawn by the app's text engine, never by an egui
+//! label. This module must not write to the store: what the user asks for
+//! becomes a [`Command`].
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
@@ -32,7 +38,7 @@ use super::article::label_color;
 use super::text_engine::TextEngine;
 use crate::model::{AnnotatorId, DocId, LayerId};
 use crate::schema::Schema;
-use crate::store::{DocQuery, DocRow, Layer, Reader, ReviewStatus, Sort, Status, Store};
+use crate::store::{DocQuery, DocRow, Layer, LayerKind, Reader, ReviewStatus, Sort, Status, Store};
 
 /// Rows fetched per query.
 pub const PAGE_SIZE: usize = 100;
@@ -50,6 +56,10 @@ const TITLE_CHARS: usize = 60;
 const TITLE_FONT_SIZE: f32 = 16.0;
 /// Two lines of title, the chips line, padding.
 const ROW_HEIGHT: f32 = TITLE_FONT_SIZE * 1.45 * 2.0 + 28.0;
+/// The assignees' line under the chips, when the project has assignments.
+const ASSIGNEES_HEIGHT: f32 = 20.0;
+/// Font size of the assignees' names.
+const NAME_FONT_SIZE: f32 = 13.0;
 
 /// A query and the generation of the project it was asked in.
 type QueryKey = (DocQuery, u64);
@@ -127,6 +137,8 @@ pub struct Browser {
     failed: Option<QueryKey>,
     layers: Vec<Layer>,
     layers_generation: Option<u64>,
+    /// Whether the project has live assignments (read with the layers).
+    has_assignments: bool,
     frame: u64,
     /// Keyboard position in the list (row index), when the list has focus.
     cursor: Option<usize>,
@@ -162,6 +174,7 @@ impl Browser {
             failed: None,
             layers: Vec::new(),
             layers_generation: None,
+            has_assignments: false,
             frame: 0,
             cursor: None,
             has_focus: false,
@@ -185,10 +198,23 @@ impl Browser {
         self.cursor = None;
     }
 
-    /// Whose status the list shows.
+    /// Whose status the list shows. An "assigned to me" filter follows
+    /// the annotator.
     pub fn set_annotator(&mut self, annotator: Option<AnnotatorId>) {
+        if self.query.assigned.is_some() && self.query.assigned == self.query.annotator {
+            self.query.assigned = annotator;
+        }
         self.query.annotator = annotator;
         self.changed();
+    }
+
+    /// Show only the documents assigned to `annotator` (`None`: any
+    /// document), keeping the other filters.
+    pub fn set_assigned(&mut self, annotator: Option<AnnotatorId>) {
+        if self.query.assigned != annotator {
+            self.query.assigned = annotator;
+            self.cursor = None;
+        }
     }
 
     /// Something in the store changed: read pages and count again.
@@ -245,6 +271,15 @@ impl Browser {
             .document_page(&self.query, 0, 1)?
             .first()
             .map(|row| row.id))
+    }
+
+    /// Row height without spacing: taller when rows show assignees.
+    fn row_height(&self) -> f32 {
+        if self.has_assignments {
+            ROW_HEIGHT + ASSIGNEES_HEIGHT
+        } else {
+            ROW_HEIGHT
+        }
     }
 
     fn key(&self) -> QueryKey {
@@ -444,6 +479,10 @@ impl Browser {
                 Ok(layers) => self.layers = layers,
                 Err(e) => self.error = Some(format!("{:#}", anyhow::Error::from(e))),
             }
+            match store.has_assignments() {
+                Ok(has) => self.has_assignments = has,
+                Err(e) => self.error = Some(format!("{:#}", anyhow::Error::from(e))),
+            }
             self.layers_generation = Some(self.generation);
         }
         let deadline = Instant::now() + WAIT_BUDGET;
@@ -500,8 +539,9 @@ impl Browser {
         commands: &mut Vec<Command>,
     ) {
         self.frame += 1;
-        self.pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
         self.sync(ui.ctx(), store);
+        let row_height = self.row_height();
+        self.pitch = row_height + ui.spacing().item_spacing.y;
         let before = self.query.clone();
         self.filters_ui(ui, engine, schema);
         if self.query != before {
@@ -537,24 +577,26 @@ impl Browser {
             let (offset, view) = self.last_view;
             if top < offset {
                 area = area.vertical_scroll_offset(top);
-            } else if top + ROW_HEIGHT > offset + view {
-                area = area.vertical_scroll_offset(top + ROW_HEIGHT - view);
+            } else if top + row_height > offset + view {
+                area = area.vertical_scroll_offset(top + row_height - view);
             }
             self.scroll_to_cursor = false;
         }
         let text_color = ui.visuals().text_color();
         let strong = ui.visuals().strong_text_color();
-        let output = area.show_rows(ui, ROW_HEIGHT, count, |ui, rows| {
+        let weak = ui.visuals().weak_text_color();
+        let show_assignees = self.has_assignments;
+        let output = area.show_rows(ui, row_height, count, |ui, rows| {
             for index in rows {
                 let Some(row) = self.row(index).cloned() else {
-                    placeholder_row(ui);
+                    placeholder_row(ui, row_height);
                     continue;
                 };
                 let selected = current == Some(row.id);
                 let under_cursor = self.has_focus && self.cursor == Some(index);
                 let response = ui
-                    .allocate_ui(Vec2::new(ui.available_width(), ROW_HEIGHT), |ui| {
-                        ui.set_min_height(ROW_HEIGHT);
+                    .allocate_ui(Vec2::new(ui.available_width(), row_height), |ui| {
+                        ui.set_min_height(row_height);
                         ui.set_max_width(ui.available_width() - 8.0);
                         ui.add_space(3.0);
                         let title = short(row.display_title(), TITLE_CHARS);
@@ -587,6 +629,9 @@ impl Browser {
                                 );
                             }
                         });
+                        if show_assignees {
+                            assignees_line(ui, engine, &row.assignees, text_color, weak);
+                        }
                     })
                     .response
                     .interact(Sense::click());
@@ -642,6 +687,11 @@ impl Browser {
             .num_columns(1)
             .spacing([6.0, 4.0])
             .show(ui, |ui| {
+                if self.has_assignments || query.assigned.is_some() || query.ready {
+                    self.assignment_filter(ui, engine, &mut query);
+                    ui.end_row();
+                }
+
                 egui::ComboBox::new("browser-status", "status")
                     .selected_text(query.status.map_or("any status", Status::label))
                     .show_ui(ui, |ui| {
@@ -725,6 +775,58 @@ impl Browser {
             });
         if query != self.query {
             self.set_query(query);
+        }
+    }
+
+    /// Which documents by assignment: all, assigned to me or to another
+    /// annotator, ready for review. Names may be Arabic: the closed box
+    /// shows only ASCII ones, the list of choices shapes every name.
+    fn assignment_filter(&self, ui: &mut egui::Ui, engine: &mut TextEngine, query: &mut DocQuery) {
+        let me = query.annotator;
+        let annotators: Vec<(AnnotatorId, &str)> = self
+            .layers
+            .iter()
+            .filter(|l| l.kind == LayerKind::Annotator)
+            .filter_map(|l| Some((l.annotator?, l.name.as_str())))
+            .filter(|(id, _)| Some(*id) != me)
+            .collect();
+        let shown = match (query.ready, query.assigned) {
+            (true, None) => "ready for review".to_owned(),
+            (true, Some(_)) => "ready, assigned".to_owned(),
+            (false, None) => "all documents".to_owned(),
+            (false, Some(id)) if Some(id) == me => "assigned to me".to_owned(),
+            (false, Some(id)) => match annotators.iter().find(|(a, _)| *a == id) {
+                Some((_, name)) if name.is_ascii() => format!("assigned to {name}"),
+                _ => format!("assigned to annotator {id}"),
+            },
+        };
+        let text_color = ui.visuals().text_color();
+        let mut choice: Option<(bool, Option<AnnotatorId>)> = None;
+        egui::ComboBox::new("browser-assignment", "documents")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                let current = (query.ready, query.assigned);
+                let mut item =
+                    |ui: &mut egui::Ui, value: (bool, Option<AnnotatorId>), text: &str| {
+                        if ui.selectable_label(current == value, text).clicked() {
+                            choice = Some(value);
+                        }
+                    };
+                item(ui, (false, None), "all documents");
+                if me.is_some() {
+                    item(ui, (false, me), "assigned to me");
+                }
+                item(ui, (true, None), "ready for review");
+                for (id, name) in &annotators {
+                    ui.horizontal(|ui| {
+                        item(ui, (false, Some(*id)), &format!("assigned to {id}"));
+                        engine.label(ui, name, 14.0, text_color, Sense::hover());
+                    });
+                }
+            });
+        if let Some((ready, assigned)) = choice {
+            query.ready = ready;
+            query.assigned = assigned;
         }
     }
 
@@ -817,10 +919,43 @@ fn review_label(review: ReviewStatus) -> &'static str {
     }
 }
 
+/// "assigned:" and each assignee's name, with "finished" after those who
+/// marked the document done (names may be Arabic: shaped by the engine).
+fn assignees_line(
+    ui: &mut egui::Ui,
+    engine: &mut TextEngine,
+    assignees: &[crate::store::Assignee],
+    color: Color32,
+    weak: Color32,
+) {
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        if assignees.is_empty() {
+            ui.label(RichText::new("not assigned").small().color(weak));
+            return;
+        }
+        ui.label(RichText::new("assigned:").small().color(weak));
+        for assignee in assignees {
+            engine.label(ui, &assignee.name, NAME_FONT_SIZE, color, Sense::hover());
+            if assignee.done {
+                let (fill, text) = status_colors(Status::Done);
+                chip(ui, "finished", fill, text);
+            }
+        }
+        if assignees.iter().all(|a| a.done) {
+            chip(
+                ui,
+                "ready for review",
+                Color32::from_rgb(0x5b, 0x4d, 0xb7),
+                Color32::WHITE,
+            );
+        }
+    });
+}
+
 /// A row not read yet: the shape of a title and a chip, faint.
-fn placeholder_row(ui: &mut egui::Ui) {
-    let (rect, _) =
-        ui.allocate_exact_size(Vec2::new(ui.available_width(), ROW_HEIGHT), Sense::hover());
+fn placeholder_row(ui: &mut egui::Ui, height: f32) {
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(ui.available_width(), height), Sense::hover());
     if !ui.is_rect_visible(rect) {
         return;
     }

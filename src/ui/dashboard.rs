@@ -6,7 +6,9 @@
 //! responsive and shows a spinner meanwhile. The result is a matrix of pairwise figures
 //! (span F1 exact / overlap, Cohen's kappa), Krippendorff's alpha, and bars
 //! per label. Progress shows documents done per annotator, spans per label
-//! and work per day as plots.
+//! and work per day as plots; when the project has assignments, it begins
+//! with the annotator's own assigned documents and each annotator's
+//! assigned documents done, in progress and not started.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -17,10 +19,11 @@ use egui_plot::{Bar, BarChart, GridMark, Legend, Plot};
 
 use super::text_engine::TextEngine;
 use super::{App, LIST_FONT_SIZE};
+use crate::model::AnnotatorId;
 use crate::model::LayerId;
 use crate::review::agreement::Agreement;
 use crate::review::evaluate::{Evaluation, Matching};
-use crate::store::{Progress, Reader, Store};
+use crate::store::{AssignmentProgress, Progress, Reader, Store};
 
 /// A computation over the whole project on a [`Reader`], one at a time.
 struct Background<J, T> {
@@ -91,7 +94,16 @@ pub(super) struct AgreementWindow {
 #[derive(Default)]
 pub(super) struct ProgressWindow {
     pub(super) open: bool,
-    job: Background<(), Progress>,
+    job: Background<(), (Progress, Vec<AssignmentProgress>)>,
+}
+
+/// The progress window's computation: the project's figures and the
+/// assigned documents per annotator.
+fn read_progress(store: &Store, (): ()) -> Result<(Progress, Vec<AssignmentProgress>), String> {
+    Ok((
+        store.progress(30).map_err(worded)?,
+        store.assignment_progress().map_err(worded)?,
+    ))
 }
 
 fn fmt(x: Option<f64>) -> String {
@@ -278,12 +290,7 @@ impl App {
             return;
         }
         if self.progress.job.result.is_none() && !self.progress.job.pending {
-            self.progress.job.start(
-                ctx,
-                &self.store,
-                |store, ()| store.progress(30).map_err(worded),
-                (),
-            );
+            self.progress.job.start(ctx, &self.store, read_progress, ());
         }
         self.progress.job.poll(ctx);
         let mut open = true;
@@ -303,7 +310,14 @@ impl App {
                     }
                 });
                 match &self.progress.job.result {
-                    Some(Ok(p)) => progress_plots(ui, &mut self.engine, p),
+                    Some(Ok((p, assigned))) => {
+                        let me = self.annotator.as_ref().map(|(id, _)| *id);
+                        if !assigned.is_empty() {
+                            assignment_plots(ui, &mut self.engine, assigned, me);
+                            ui.separator();
+                        }
+                        progress_plots(ui, &mut self.engine, p);
+                    }
                     Some(Err(error)) => {
                         let color = ui.visuals().error_fg_color;
                         self.engine.label(ui, error, 14.0, color, Sense::hover());
@@ -312,15 +326,74 @@ impl App {
                 }
             });
         if refresh {
-            self.progress.job.start(
-                ctx,
-                &self.store,
-                |store, ()| store.progress(30).map_err(worded),
-                (),
-            );
+            self.progress.job.start(ctx, &self.store, read_progress, ());
         }
         self.progress.open = open;
     }
+}
+
+/// The annotator's own assigned documents, then done / in progress / not
+/// started of each annotator's assigned documents (names in a legend below,
+/// shaped by the text engine).
+fn assignment_plots(
+    ui: &mut egui::Ui,
+    engine: &mut TextEngine,
+    assigned: &[AssignmentProgress],
+    me: Option<AnnotatorId>,
+) {
+    let text_color = ui.visuals().text_color();
+    match assigned.iter().find(|a| Some(a.id) == me) {
+        Some(mine) => ui.label(
+            RichText::new(format!(
+                "Your assigned documents: {} of {} done, {} in progress",
+                mine.done, mine.assigned, mine.in_progress
+            ))
+            .strong(),
+        ),
+        None => ui.label("No documents are assigned to you."),
+    };
+    ui.label(RichText::new("Assigned documents per annotator").strong());
+    let bars = |offset: f64, value: fn(&AssignmentProgress) -> usize| -> Vec<Bar> {
+        assigned
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Bar::new(i as f64 + offset, value(a) as f64).width(0.26))
+            .collect()
+    };
+    let done = bars(-0.27, |a| a.done);
+    let doing = bars(0.0, |a| a.in_progress);
+    let todo = bars(0.27, |a| a.assigned.saturating_sub(a.done + a.in_progress));
+    let numbers: Vec<String> = (1..=assigned.len()).map(|i| i.to_string()).collect();
+    Plot::new("progress-assigned")
+        .height(150.0)
+        .x_axis_formatter(index_axis(numbers))
+        .legend(Legend::default())
+        .include_y(0.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("done", done).color(Color32::from_rgb(0x2e, 0xa0, 0x43)));
+            plot.bar_chart(
+                BarChart::new("in progress", doing).color(Color32::from_rgb(0xe0, 0x8a, 0x10)),
+            );
+            plot.bar_chart(
+                BarChart::new("not started", todo).color(Color32::from_rgb(0x80, 0x80, 0x80)),
+            );
+        });
+    ui.horizontal_wrapped(|ui| {
+        for (i, a) in assigned.iter().enumerate() {
+            ui.label(RichText::new(format!("annotator {}:", i + 1)).small());
+            engine.label(ui, &a.name, 14.0, text_color, Sense::hover());
+            ui.label(
+                RichText::new(format!(
+                    "{} of {} assigned done, {} in progress",
+                    a.done, a.assigned, a.in_progress
+                ))
+                .small(),
+            );
+            ui.add_space(10.0);
+        }
+    });
 }
 
 /// Annotator and layer names go on plot axes as indexes with a legend table

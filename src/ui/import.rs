@@ -51,6 +51,9 @@ pub struct ImportChoices {
     pub format: Option<Format>,
     /// Empty: each file's name.
     pub layer: String,
+    /// Spans of tawsim's own JSONL export back into the layers they name
+    /// (see [`ImportOptions::layers_from_file`]).
+    pub layers_from_file: bool,
     pub sentences_per_doc: usize,
     pub map: Option<PathBuf>,
     pub keep_unknown: bool,
@@ -63,6 +66,7 @@ impl Default for ImportChoices {
             paths: Vec::new(),
             format: None,
             layer: String::new(),
+            layers_from_file: false,
             sentences_per_doc: 1,
             map: None,
             keep_unknown: false,
@@ -189,6 +193,10 @@ pub fn import_ui(
                         ui.end_row();
                     });
                 ui.checkbox(
+                    &mut choices.layers_from_file,
+                    "Layers from the file (tawsim's own JSONL export: each annotator's spans back into their layer)",
+                );
+                ui.checkbox(
                     &mut choices.keep_unknown,
                     "Keep labels that are not in the schema",
                 );
@@ -296,6 +304,7 @@ fn run_job(
     let options = ImportOptions {
         format: choices.format,
         layer: (!layer.is_empty()).then(|| layer.to_owned()),
+        layers_from_file: choices.layers_from_file,
         map,
         keep_unknown: choices.keep_unknown,
         skip_bad: choices.skip_bad,

@@ -8,12 +8,14 @@
 //! Text that may hold Arabic is drawn by [`text_engine`], never by egui labels.
 
 pub mod article;
+mod assign;
 pub mod audit;
 pub mod browser;
 mod dashboard;
 pub mod details;
 pub mod import;
 mod layers;
+pub mod merge;
 mod review;
 pub mod search;
 pub mod text_engine;
@@ -107,6 +109,12 @@ pub enum Command {
     RevealRange(DocId, CharRange),
     /// Something for the File ▸ Import… dialog.
     ImportDialog(import::ImportCommand),
+    /// Something for the File ▸ Merge project files… window.
+    MergeDialog(merge::MergeCommand),
+    /// Assign documents to annotators (the Assign dialog).
+    Assign(crate::store::AssignPlan),
+    /// Open the next document ready for review, in review mode.
+    NextReady,
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -259,6 +267,7 @@ pub struct App {
     agreement: dashboard::AgreementWindow,
     progress: dashboard::ProgressWindow,
     evaluation: dashboard::EvaluationWindow,
+    assign: assign::AssignDialog,
     open: Option<OpenDoc>,
     histories: HashMap<DocId, History>,
     engine: TextEngine,
@@ -271,6 +280,7 @@ pub struct App {
     history_view: Option<audit::AuditView>,
     search: search::SearchPanel,
     import: import::ImportUi,
+    merge: merge::MergeUi,
     /// Commands not carried out yet because the project file was locked by
     /// another writer (see [`App::run`]), oldest first; later commands wait
     /// behind them, so they run in the order given.
@@ -317,6 +327,7 @@ impl App {
             agreement: Default::default(),
             progress: Default::default(),
             evaluation: Default::default(),
+            assign: Default::default(),
             open: None,
             histories: HashMap::new(),
             engine: TextEngine::new(),
@@ -328,6 +339,7 @@ impl App {
             history_view: None,
             search: search::SearchPanel::default(),
             import: import::ImportUi::Closed,
+            merge: merge::MergeUi::Closed,
             waiting: VecDeque::new(),
             waiting_since: None,
             waiting_note: None,
@@ -473,6 +485,13 @@ impl App {
             &mut self.engine,
             &mut self.commands,
         );
+        self.poll_merge();
+        merge::merge_ui(
+            ui.ctx(),
+            &mut self.merge,
+            &mut self.engine,
+            &mut self.commands,
+        );
         for command in std::mem::take(&mut self.commands) {
             self.run(command);
         }
@@ -586,6 +605,7 @@ impl App {
                 self.import,
                 import::ImportUi::Dialog(_) | import::ImportUi::Done(_)
             )
+            || matches!(self.merge, merge::MergeUi::Done { .. })
         {
             return;
         }
@@ -627,6 +647,10 @@ impl App {
                             .push(Command::ImportDialog(import::ImportCommand::Open(
                                 Vec::new(),
                             )));
+                    }
+                    if ui.button("Merge project files…").clicked() {
+                        self.commands
+                            .push(Command::MergeDialog(merge::MergeCommand::Pick));
                     }
                     if ui.button("Label schema…").clicked() {
                         self.commands.push(Command::OpenSchemaDialog);
@@ -951,6 +975,7 @@ impl App {
         self.agreement_window(ctx);
         self.progress_window(ctx);
         self.evaluation_window(ctx);
+        self.assign_window(ctx);
         if let Some(name) = &mut self.name_prompt {
             let mut submit = None;
             let mut cancel = false;
@@ -1056,6 +1081,7 @@ impl App {
                 | Command::AcceptAgreed
                 | Command::SetReviewStatus(_)
                 | Command::Edit(_)
+                | Command::Assign(_)
         );
         let result = self.try_run(command);
         if changes_list {
@@ -1154,10 +1180,12 @@ impl App {
                 self.name_prompt = Some(self.annotator_name().unwrap_or_default().to_owned());
             }
             Command::ImportDialog(command) => self.run_import_command(command)?,
+            Command::MergeDialog(command) => self.run_merge_command(command)?,
             Command::SetAnnotator(name) => {
                 let id = self.store.annotator_id(&name)?;
                 self.annotator = Some((id, name.clone()));
                 self.browser.set_annotator(Some(id));
+                self.show_assigned_by_default()?;
                 self.own_layer = Some(self.store.annotator_layer(id)?);
                 self.shown_layers
                     .remove(&self.own_layer.unwrap_or_default());
@@ -1227,6 +1255,8 @@ impl App {
                 self.open_next_unfinished()?;
             }
             Command::SetStatus(status) => self.set_status(status)?,
+            Command::Assign(plan) => self.run_assign(&plan)?,
+            Command::NextReady => self.open_next_ready()?,
         }
         Ok(())
     }
@@ -1250,7 +1280,8 @@ impl App {
 
     fn open_next_unfinished(&mut self) -> anyhow::Result<()> {
         let current = self.current_document();
-        match self.store.next_unfinished(self.browser.query(), current)? {
+        let query = self.next_query()?;
+        match self.store.next_unfinished(&query, current)? {
             Some(next) if Some(next) != current => self.open_document(next)?,
             Some(_) => {
                 self.status = Some(Status {

@@ -13,7 +13,10 @@
 //! store (reviewer, time, source span) and the document's undo history.
 //!
 //! The extraction queue walks an imported layer's undecided spans across
-//! documents, lowest score first, moving on after each decision.
+//! documents, lowest score first, moving on after each decision. The ready
+//! queue walks the documents ready for review (every assignee marked them
+//! done, see `assign`), comparing their assignees' layers, and moves on when
+//! a document is marked adjudicated.
 
 use std::collections::HashMap;
 
@@ -35,6 +38,9 @@ pub(super) struct Review {
     pub(super) source: Option<SpanId>,
     /// The imported layer being audited as a queue, if any.
     pub(super) queue: Option<LayerId>,
+    /// Walking the documents ready for review: marking one adjudicated
+    /// opens the next.
+    pub(super) ready_queue: bool,
     pub(super) status: ReviewStatus,
 }
 
@@ -90,6 +96,7 @@ impl App {
             emphasis: HashMap::new(),
             source: None,
             queue: None,
+            ready_queue: false,
             status: ReviewStatus::Unreviewed,
         });
         self.status = Some(Status {
@@ -253,7 +260,13 @@ impl App {
             self.store
                 .set_review_status(open.doc.id, status, reviewer)?;
         }
-        self.refresh_review()
+        self.refresh_review()?;
+        if status == ReviewStatus::Adjudicated
+            && self.review.as_ref().is_some_and(|r| r.ready_queue)
+        {
+            return self.open_next_ready();
+        }
+        Ok(())
     }
 
     /// Open the queue of `layer`'s undecided spans at its lowest score.
@@ -322,6 +335,13 @@ impl App {
                     .push(Command::SetReviewStatus(ReviewStatus::InReview));
             }
         });
+        ui.separator();
+        if ui.button("Next document ready for review").clicked() {
+            self.commands.push(Command::NextReady);
+        }
+        if ui.button("Assign documents…").clicked() {
+            self.assign.open = true;
+        }
         ui.separator();
         if ui.button("Agreement…").clicked() {
             self.agreement.open = true;

@@ -55,7 +55,7 @@ fn add_imported(path: &Path, layer: &str, annotator: i64, spans: &[(DocId, CharR
     let tx = conn.transaction().unwrap();
     let now = "2026-01-01T00:00:00.000Z";
     tx.execute(
-        "INSERT INTO layers (name, kind, created_at) VALUES (?1, 'imported', ?2)",
+        "INSERT INTO layers (name, kind, created_at, uid) VALUES (?1, 'imported', ?2, randomblob(16))",
         rusqlite::params![layer, now],
     )
     .unwrap();
@@ -64,8 +64,9 @@ fn add_imported(path: &Path, layer: &str, annotator: i64, spans: &[(DocId, CharR
         let mut insert = tx
             .prepare(
                 "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                                    score, model, created_at, updated_at)
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), 'imported', ?7, ?8, ?9, ?9
+                                    score, model, created_at, updated_at, uid)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), 'imported', ?7, ?8, ?9, ?9,
+                        randomblob(16)
                  FROM documents WHERE id = ?1",
             )
             .unwrap();
