@@ -346,3 +346,45 @@ fn errors_name_the_problem_and_write_nothing() {
         .collect();
     assert_eq!(names, ["layla"]);
 }
+
+#[test]
+fn docs_lists_a_persons_assigned_documents_and_the_ready_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, docs) = project(dir.path(), "p.db", 0..DOCS);
+    let db = path.to_str().unwrap();
+    json(&[
+        "assign",
+        "--db",
+        db,
+        "--annotators",
+        "layla,omar",
+        "--per-document",
+        "2",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    let mine = json(&["docs", "--db", db, "--assigned-to", "layla", "--json"]);
+    assert_eq!(mine.as_array().unwrap().len(), DOCS);
+    assert_eq!(mine[0]["assignees"].as_array().unwrap().len(), 2, "{mine}");
+    // Both mark the first document done; layla alone the second.
+    {
+        let mut store = Store::open(&path).unwrap();
+        let layla = store.annotator_id("layla").unwrap();
+        let omar = store.annotator_id("omar").unwrap();
+        store.set_status(docs[0], layla, Status::Done).unwrap();
+        store.set_status(docs[0], omar, Status::Done).unwrap();
+        store.set_status(docs[1], layla, Status::Done).unwrap();
+    }
+    let ready = json(&["docs", "--db", db, "--ready", "--json"]);
+    let ids: Vec<i64> = ready
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [docs[0]]);
+    let (code, _, err) = tawsim(&["docs", "--db", db, "--assigned-to", "nobody"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("there is no annotator \"nobody\""), "{err}");
+}

@@ -260,6 +260,19 @@ fn the_assign_dialog_spreads_documents_like_the_store() {
     harness.run();
     button(&harness, "Assign").click();
     harness.run();
+    // It runs on its own thread and connection; the window goes on.
+    for _ in 0..500 {
+        if !harness.state().assigning() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        harness.step();
+    }
+    assert!(
+        !harness.state().assigning(),
+        "the assignment did not finish"
+    );
+    harness.run();
 
     let app = harness.state();
     let store = app.store();

@@ -36,6 +36,12 @@ pub struct DocsArgs {
     /// Only documents with a live span in this layer.
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
+    /// Only documents assigned to this annotator (live assignments).
+    #[arg(long, value_name = "NAME")]
+    pub assigned_to: Option<String>,
+    /// Only documents ready for review: every assignee marked them done.
+    #[arg(long)]
+    pub ready: bool,
     /// At most this many documents.
     #[arg(long, default_value_t = 1000)]
     pub limit: usize,
@@ -77,8 +83,17 @@ pub fn docs(args: DocsArgs) -> anyhow::Result<()> {
         label: args.label.clone(),
         status: args.status.as_deref().and_then(Status::parse),
         review: args.review.as_deref().and_then(ReviewStatus::parse),
+        ready: args.ready,
         ..DocQuery::default()
     };
+    if let Some(name) = &args.assigned_to {
+        let annotator = store
+            .annotators()?
+            .into_iter()
+            .find(|a| a.name == *name)
+            .with_context(|| format!("there is no annotator {name:?} in {}", args.db.display()))?;
+        query.assigned = Some(annotator.id);
+    }
     if let Some(name) = &args.annotator {
         let annotator = store
             .annotators()?
@@ -106,6 +121,9 @@ pub fn docs(args: DocsArgs) -> anyhow::Result<()> {
                     "title": r.display_title(),
                     "status": r.status.as_str(),
                     "review": r.review.as_str(),
+                    "assignees": r.assignees.iter()
+                        .map(|a| json!({"name": a.name, "done": a.done}))
+                        .collect::<Vec<_>>(),
                     "spans": r.counts.iter().map(|(l, n)| (l.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
                 })
             })

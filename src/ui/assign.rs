@@ -15,7 +15,7 @@ use egui::{RichText, Sense};
 use super::text_input::TextInput;
 use super::{App, Command, LIST_FONT_SIZE, Status};
 use crate::model::AnnotatorId;
-use crate::store::{AssignPlan, DocQuery, LayerKind};
+use crate::store::{AssignPlan, DocQuery, LayerKind, Store};
 
 /// State of the Assign dialog.
 pub(super) struct AssignDialog {
@@ -213,9 +213,77 @@ impl App {
     }
 
     /// Carry out an assignment plan (see [`Command::Assign`]).
+    /// Assign documents by `plan`: on a thread of its own with its own
+    /// connection when the project is a file (a plan over 100,000 documents
+    /// writes for a second or two, in short transactions, and the window
+    /// goes on meanwhile), inline for an in-memory project.
     pub(super) fn run_assign(&mut self, plan: &AssignPlan) -> anyhow::Result<()> {
+        if self.assign_job.is_some() {
+            anyhow::bail!("documents are being assigned; wait for it to finish");
+        }
         let actor = self.annotator.as_ref().map(|(id, _)| *id);
-        let report = self.store.assign(plan, actor)?;
+        match self.store.path().map(std::path::Path::to_path_buf) {
+            Some(path) => {
+                let (send, receive) = std::sync::mpsc::channel();
+                let plan = plan.clone();
+                std::thread::Builder::new()
+                    .name("assign".into())
+                    .spawn(move || {
+                        let outcome = Store::open(&path)
+                            .and_then(|mut store| store.assign(&plan, actor))
+                            .map_err(|e| format!("{:#}", anyhow::Error::from(e)));
+                        // The app may be gone; then nobody waits for the result.
+                        let _ = send.send(outcome);
+                    })?;
+                self.assign_job = Some(receive);
+                self.status = Some(Status {
+                    text: "assigning documents…".to_owned(),
+                    error: false,
+                });
+                Ok(())
+            }
+            None => {
+                let report = self.store.assign(plan, actor)?;
+                self.finish_assign(&report)
+            }
+        }
+    }
+
+    /// Pick up the result of a running assignment, if it has finished.
+    pub(super) fn poll_assign(&mut self, ctx: &egui::Context) {
+        let Some(job) = &self.assign_job else {
+            return;
+        };
+        ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        let outcome = match job.try_recv() {
+            Ok(outcome) => outcome,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err("assigning stopped unexpectedly".to_owned())
+            }
+        };
+        self.assign_job = None;
+        let result = match outcome {
+            Ok(report) => self.finish_assign(&report),
+            Err(error) => Err(anyhow::anyhow!(error)),
+        };
+        if let Err(error) = result {
+            let text = format!("{error:#}");
+            self.status = Some(Status {
+                text: text.clone(),
+                error: true,
+            });
+            self.errors.push(text);
+        }
+        self.browser.changed();
+    }
+
+    /// Whether documents are being assigned in the background (for tests).
+    pub fn assigning(&self) -> bool {
+        self.assign_job.is_some()
+    }
+
+    fn finish_assign(&mut self, report: &crate::store::AssignReport) -> anyhow::Result<()> {
         let added: usize = report.per_annotator.iter().map(|a| a.added).sum();
         let each: Vec<String> = report
             .per_annotator

@@ -281,6 +281,8 @@ pub struct App {
     search: search::SearchPanel,
     import: import::ImportUi,
     merge: merge::MergeUi,
+    /// A running Assign (its result), see `assign::run_assign`.
+    assign_job: Option<std::sync::mpsc::Receiver<Result<crate::store::AssignReport, String>>>,
     /// Commands not carried out yet because the project file was locked by
     /// another writer (see [`App::run`]), oldest first; later commands wait
     /// behind them, so they run in the order given.
@@ -340,6 +342,7 @@ impl App {
             search: search::SearchPanel::default(),
             import: import::ImportUi::Closed,
             merge: merge::MergeUi::Closed,
+            assign_job: None,
             waiting: VecDeque::new(),
             waiting_since: None,
             waiting_note: None,
@@ -486,6 +489,7 @@ impl App {
             &mut self.commands,
         );
         self.poll_merge();
+        self.poll_assign(ui.ctx());
         merge::merge_ui(
             ui.ctx(),
             &mut self.merge,
