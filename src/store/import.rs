@@ -770,7 +770,29 @@ impl Store {
             above_floor("documents", "doc_floor"),
             above_floor("layers", "layer_floor"),
         ];
-        for step in &steps {
+        // Foreign keys are not checked while removing: nothing outside the
+        // import can refer to its hidden rows, and SQLite would check every
+        // removed span against the unindexed `spans.source_span_id` and
+        // `audit.span_id`, a scan of both tables per span.
+        self.conn
+            .pragma_update(None, "foreign_keys", "OFF")
+            .during("remove an abandoned import")?;
+        let removed = self.remove_steps(id, &steps);
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .during("remove an abandoned import")?;
+        removed?;
+        self.conn
+            .execute(
+                "UPDATE main.imports SET state = 'cleaned' WHERE id = ?1 AND state = 'abandoned'",
+                [id],
+            )
+            .during("remove an abandoned import")?;
+        Ok(())
+    }
+
+    fn remove_steps(&mut self, id: i64, steps: &[String]) -> Result<(), StoreError> {
+        for step in steps {
             loop {
                 let tx = self.begin("remove an abandoned import")?;
                 let removed = tx
@@ -783,12 +805,6 @@ impl Store {
                 std::thread::sleep(IMPORT_YIELD);
             }
         }
-        self.conn
-            .execute(
-                "UPDATE main.imports SET state = 'cleaned' WHERE id = ?1 AND state = 'abandoned'",
-                [id],
-            )
-            .during("remove an abandoned import")?;
         Ok(())
     }
 
