@@ -668,3 +668,66 @@ fn pack_annotate_merge_round_trip_brings_back_exactly_the_annotators_work() {
     assert!(err.contains("sara has no documents assigned"), "{err}");
     assert!(!dir.path().join("sara.tawsim.db").exists());
 }
+
+#[test]
+fn two_people_called_omar_stay_two_annotators() {
+    let dir = tempfile::tempdir().unwrap();
+    let lead = dir.path().join("lead.tawsim");
+    lead_project(&lead);
+    Store::open(&lead).unwrap().checkpoint().unwrap();
+    let mut copies = Vec::new();
+    for (i, label) in ["PLACE", "ACTOR"].iter().enumerate() {
+        // Two laptops, each with its own "omar".
+        let copy = dir.path().join(format!("omar{i}.tawsim"));
+        std::fs::copy(&lead, &copy).unwrap();
+        let mut store = Store::open(&copy).unwrap();
+        let omar = store.annotator_id("omar").unwrap();
+        let doc = store.documents().unwrap()[0].id;
+        let text = store.document(doc).unwrap().text;
+        store
+            .add_span(doc, omar, range_of(&text, "إدلب"), label, Origin::Manual)
+            .unwrap();
+        copies.push(copy);
+    }
+    for copy in &copies {
+        merge(&lead, copy).unwrap();
+    }
+    let store = Store::open(&lead).unwrap();
+    let names: BTreeSet<String> = store
+        .annotators()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert!(
+        names.contains("omar") && names.contains("omar · 2"),
+        "{names:?}"
+    );
+    let layers: Vec<(String, usize)> = store
+        .layers()
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.name.starts_with("omar"))
+        .map(|l| {
+            let doc = store.documents().unwrap()[0].id;
+            let n = store
+                .spans(doc)
+                .unwrap()
+                .iter()
+                .filter(|s| s.layer == l.id)
+                .count();
+            (l.name, n)
+        })
+        .collect();
+    assert_eq!(layers, [("omar".to_owned(), 1), ("omar · 2".to_owned(), 1)]);
+    // Both keep the name they chose.
+    let given: Vec<String> = Connection::open(&lead)
+        .unwrap()
+        .prepare("SELECT given_name FROM annotators WHERE name LIKE 'omar%' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(given, ["omar", "omar"]);
+}
