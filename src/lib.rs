@@ -12,6 +12,7 @@ pub mod layout;
 pub mod model;
 pub mod review;
 pub mod schema;
+pub mod server;
 pub mod settings;
 pub mod store;
 pub mod text;

@@ -66,6 +66,13 @@ pub fn document(sentences: &[&str], i: usize) -> NewDocument {
 /// project from an older generator is not reused.
 const GENERATOR: u32 = 2;
 
+/// A new uid in SQL: a UUID version 7 of the current time, as `NEW_UID` in
+/// `src/store/mod.rs` (crate-private there) writes it. Rows written here
+/// with SQL need one from schema 5 on (triggers refuse rows without).
+pub const NEW_UID: &str = "unhex(printf('%012X', CAST(unixepoch('subsec') * 1000 AS INTEGER)) \
+     || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4)) \
+     || substr(hex(randomblob(8)), 2))";
+
 /// The path of the cached generated project of `n` documents.
 pub fn project_path(n: usize) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -123,7 +130,9 @@ fn add_spans(path: &Path, annotator: i64) {
     let tx = conn.transaction().expect("transaction");
     let now = "2026-01-01T00:00:00.000Z";
     tx.execute(
-        "INSERT INTO layers (name, kind, created_at) VALUES ('model', 'imported', ?1)",
+        &format!(
+            "INSERT INTO layers (name, kind, created_at, uid) VALUES ('model', 'imported', ?1, {NEW_UID})"
+        ),
         [now],
     )
     .expect("model layer");
@@ -140,11 +149,11 @@ fn add_spans(path: &Path, annotator: i64) {
             .prepare("SELECT id, text FROM documents ORDER BY id")
             .expect("select");
         let mut insert = tx
-            .prepare(
+            .prepare(&format!(
                 "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                                    score, model, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-            )
+                                    score, model, created_at, updated_at, uid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, {NEW_UID})"
+            ))
             .expect("insert");
         let rows: Vec<(i64, String)> = docs
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -221,22 +230,22 @@ pub fn project_three_layers(n: usize) -> PathBuf {
     }
     let mut conn = rusqlite::Connection::open(&building).expect("reopen the copy");
     let tx = conn.transaction().expect("transaction");
-    tx.execute_batch(
+    tx.execute_batch(&format!(
         "INSERT INTO spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                            created_at, updated_at)
+                            created_at, updated_at, uid)
          SELECT s.doc_id, a.id, l.id, s.start,
                 CASE WHEN s.id % 7 = 0 AND s.\"end\" - s.start > 1 THEN s.\"end\" - 1 ELSE s.\"end\" END,
                 CASE WHEN s.id % 5 = 0 THEN 'ACTOR' ELSE s.label END,
                 substr(d.text, s.start + 1,
                        (CASE WHEN s.id % 7 = 0 AND s.\"end\" - s.start > 1 THEN s.\"end\" - 1 ELSE s.\"end\" END) - s.start),
-                'manual', s.created_at, s.created_at
+                'manual', s.created_at, s.created_at, {NEW_UID}
          FROM spans s
          JOIN documents d ON d.id = s.doc_id
          JOIN layers m ON m.id = s.layer_id AND m.name = 'model'
          JOIN annotators a ON a.name = 'omar'
          JOIN layers l ON l.annotator_id = a.id
-         WHERE s.id % 11 <> 0;",
-    )
+         WHERE s.id % 11 <> 0;"
+    ))
     .expect("omar's spans");
     tx.commit().expect("commit omar's spans");
     drop(conn);
@@ -387,4 +396,253 @@ pub fn sqlite_size(path: &Path) -> u64 {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     size(path) + size(Path::new(&wal))
+}
+
+/// One frame at 60 frames a second.
+pub const FRAME: std::time::Duration = std::time::Duration::from_micros(16_667);
+/// A frame's wait above this leaves too little of the frame to draw it.
+pub const SLOW: std::time::Duration = std::time::Duration::from_millis(16);
+
+/// What the window does next: tag a word, or delete the span it just made.
+#[derive(Debug, Clone, Copy)]
+enum WindowAction {
+    Tag(tawsim::model::CharRange),
+    Delete(tawsim::model::SpanId),
+}
+
+/// An action not committed yet.
+struct PendingAction {
+    action: WindowAction,
+    /// The start of the frame it was first tried in.
+    since: std::time::Instant,
+    tries: u32,
+}
+
+/// The lead's window while another process writes to the same project, as
+/// in `benches/lock.rs`: its own connection
+/// ([`Store::wait_briefly_for_lock`]) and one action per 16.7 ms frame on
+/// one document, alternately tagging a word (`add_span`) and deleting that
+/// span (`apply(Delete)`); an action refused with `is_locked()` is kept and
+/// tried again the next frame, as the window's command queue does.
+pub struct Window {
+    store: Store,
+    doc: tawsim::model::DocId,
+    annotator: tawsim::model::AnnotatorId,
+    words: Vec<tawsim::model::CharRange>,
+    next_word: usize,
+    tagged: Option<tawsim::model::SpanId>,
+    pending: Option<PendingAction>,
+}
+
+/// The figures of a run of [`Window::frames`].
+#[derive(Default)]
+pub struct Frames {
+    /// Per frame: time spent in the store.
+    pub waits: Vec<std::time::Duration>,
+    /// The same, of the frames whose call was refused (project locked).
+    pub refused_waits: Vec<std::time::Duration>,
+    /// Per committed action: first try to commit.
+    pub latencies: Vec<std::time::Duration>,
+    /// Actions that were refused at least once.
+    pub retried: usize,
+    /// Most tries one action needed.
+    pub most_tries: u32,
+    /// Frames that started late because the previous one overran.
+    pub late_frames: usize,
+    /// Checks made, and the slowest.
+    pub checks: usize,
+    pub slowest_check: std::time::Duration,
+}
+
+impl Window {
+    /// The window on document `doc` of the project at `path`, acting as
+    /// annotator `annotator` (created if missing).
+    pub fn open(path: &Path, doc: tawsim::model::DocId, annotator: &str) -> Window {
+        let mut store = Store::open(path).expect("open the project");
+        store.wait_briefly_for_lock();
+        let text = store.document(doc).expect("the window's document").text;
+        let words = word_ranges(&text)
+            .into_iter()
+            .map(|(s, e)| tawsim::model::CharRange::new(s, e).expect("a word"))
+            .collect();
+        let annotator = store.annotator_id(annotator).expect("annotator");
+        Window {
+            store,
+            doc,
+            annotator,
+            words,
+            next_word: 0,
+            tagged: None,
+            pending: None,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn next_action(&mut self) -> WindowAction {
+        match self.tagged {
+            Some(span) => WindowAction::Delete(span),
+            None => {
+                let word = self.words[self.next_word % self.words.len()];
+                self.next_word += 1;
+                WindowAction::Tag(word)
+            }
+        }
+    }
+
+    /// One frame: try the waiting action, or the next one.
+    fn frame(&mut self, frame_start: std::time::Instant, run: &mut Frames) {
+        use tawsim::model::{Change, Origin};
+        let mut pending = match self.pending.take() {
+            Some(pending) => pending,
+            None => PendingAction {
+                action: self.next_action(),
+                since: frame_start,
+                tries: 0,
+            },
+        };
+        pending.tries += 1;
+        let started = std::time::Instant::now();
+        let result = match pending.action {
+            WindowAction::Tag(range) => self
+                .store
+                .add_span(self.doc, self.annotator, range, "PLACE", Origin::Manual)
+                .map(|span| Some(span.id)),
+            WindowAction::Delete(span) => self
+                .store
+                .apply(&Change::Delete { span }, self.annotator)
+                .map(|_| None),
+        };
+        let done = std::time::Instant::now();
+        run.waits.push(done - started);
+        match result {
+            Ok(tagged) => {
+                self.tagged = tagged;
+                run.latencies.push(done - pending.since);
+                run.most_tries = run.most_tries.max(pending.tries);
+                if pending.tries > 1 {
+                    run.retried += 1;
+                }
+            }
+            Err(error) if error.is_locked() => {
+                run.refused_waits.push(done - started);
+                self.pending = Some(pending);
+            }
+            Err(error) => panic!("the window's write failed: {error:#}"),
+        }
+    }
+
+    /// Frames until `done` says stop (asked before each frame); every
+    /// `every` frames `check` reads through the window's connection (timed).
+    /// The action still waiting at the end is committed before returning.
+    pub fn frames(
+        &mut self,
+        mut done: impl FnMut() -> bool,
+        every: usize,
+        mut check: impl FnMut(&Store),
+    ) -> Frames {
+        let mut run = Frames::default();
+        let mut next = std::time::Instant::now();
+        let mut frame = 0;
+        while !done() {
+            let frame_start = std::time::Instant::now();
+            self.frame(frame_start, &mut run);
+            frame += 1;
+            if every > 0 && frame % every == 0 {
+                let started = std::time::Instant::now();
+                check(&self.store);
+                run.checks += 1;
+                run.slowest_check = run.slowest_check.max(started.elapsed());
+            }
+            next += FRAME;
+            let now = std::time::Instant::now();
+            if next > now {
+                std::thread::sleep(next - now);
+            } else {
+                run.late_frames += 1;
+                next = now;
+            }
+        }
+        while self.pending.is_some() {
+            self.frame(std::time::Instant::now(), &mut run);
+        }
+        run
+    }
+}
+
+/// The value below which a share `q` of the sorted `values` lie.
+pub fn quantile(sorted: &[std::time::Duration], q: f64) -> std::time::Duration {
+    if sorted.is_empty() {
+        return std::time::Duration::ZERO;
+    }
+    let k = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
+    sorted[k - 1]
+}
+
+/// `d` in milliseconds, two decimals.
+pub fn ms(d: std::time::Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Print count, p50, p90, p99, max, how many exceed [`SLOW`] and a coarse
+/// histogram of `values`.
+pub fn distribution(name: &str, values: &[std::time::Duration]) {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    let over = sorted.iter().filter(|&&d| d > SLOW).count();
+    println!(
+        "  {name}: n {}, p50 {}, p90 {}, p99 {}, max {}, > 16 ms: {over}",
+        sorted.len(),
+        ms(quantile(&sorted, 0.5)),
+        ms(quantile(&sorted, 0.9)),
+        ms(quantile(&sorted, 0.99)),
+        ms(sorted.last().copied().unwrap_or_default()),
+    );
+    let edges_ms = [1.0, 2.0, 5.0, 10.0, 14.0, 16.0, 20.0, 33.4, 50.0];
+    let mut line = String::from("    histogram:");
+    let mut low = 0.0;
+    for &high in edges_ms.iter().chain(std::iter::once(&f64::INFINITY)) {
+        let n = sorted
+            .iter()
+            .filter(|d| {
+                let v = d.as_secs_f64() * 1e3;
+                v >= low && v < high
+            })
+            .count();
+        if high.is_finite() {
+            line.push_str(&format!(" [{low}, {high}) {n};"));
+        } else {
+            line.push_str(&format!(" ≥ {low} {n}"));
+        }
+        low = high;
+    }
+    println!("{line}");
+}
+
+impl Frames {
+    /// Print the run's figures under `name`.
+    pub fn report(&self, name: &str, wall: std::time::Duration) {
+        println!(
+            "{name}: {} frames in {:.1?}, {} actions committed, {} needed a retry (most tries {}), {} frames started late",
+            self.waits.len(),
+            wall,
+            self.latencies.len(),
+            self.retried,
+            self.most_tries,
+            self.late_frames,
+        );
+        distribution("frame wait (time in the store per frame)", &self.waits);
+        distribution("  of which refused (locked)", &self.refused_waits);
+        distribution(
+            "commit latency (first try to commit, per action)",
+            &self.latencies,
+        );
+        println!(
+            "  checks through the window's connection: {}, slowest {}",
+            self.checks,
+            ms(self.slowest_check)
+        );
+    }
 }

@@ -20,11 +20,13 @@ mod assign;
 mod merge;
 mod project;
 mod review;
+mod server;
 
 pub use assign::{AssignArgs, AssignmentsArgs, UnassignArgs};
 pub use merge::{MergeArgs, PackArgs};
 pub use project::{AnnotatorsArgs, DocsArgs, StatsArgs};
 pub use review::{AgreementArgs, EvaluateArgs};
+pub use server::ServerArgs;
 
 use crate::io::{Format, ImportFailed, ImportOptions, LabelMap, Stage, import_paths};
 use crate::schema::Schema;
@@ -133,6 +135,13 @@ pub enum Command {
     #[command(after_help = "Example:
   tawsim pack --db lead.db --for layla --out layla.tawsim.db")]
     Pack(PackArgs),
+    /// A team server on PostgreSQL: `server init URL` creates or migrates
+    /// its schema; `server user add|remove|list` manage its people.
+    #[command(after_help = "Examples:
+  tawsim server init postgres://lead@db.example:5432/team
+  tawsim server user add --server postgres://lead@db.example:5432/team layla --role annotator
+  tawsim server user remove --server postgres://lead@db.example:5432/team layla")]
+    Server(ServerArgs),
 }
 
 #[derive(Args, Debug)]
@@ -203,6 +212,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Unassign(args) => assign::unassign(args),
         Command::Merge(args) => merge::merge(args),
         Command::Pack(args) => merge::pack(args),
+        Command::Server(args) => server::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
