@@ -70,7 +70,7 @@ const WINDOW_DOC: i64 = 1;
 /// Documents whose visible spans the window checks, one from each file.
 const PROBES: [i64; 3] = [3, 4, 5];
 /// Bumped whenever the files made here change, so old ones are not reused.
-const FIXTURE: u32 = 1;
+const FIXTURE: u32 = 2;
 /// How long the window works alone before the merge.
 const BASELINE: Duration = Duration::from_secs(5);
 /// Frames between two checks of what the window's connection sees.
@@ -190,14 +190,30 @@ fn build(base: &Path, path: &Path, edit: impl FnOnce(&Connection)) {
     std::fs::rename(&building, path).expect("move the fixture in place");
 }
 
+/// A span's uid: UUID v7 of the time it was tagged (`id` seconds into 2026).
+const TIMED_UID: &str = "unhex(printf('%012X', (1767225600 + id) * 1000) \
+     || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4)) \
+     || substr(hex(randomblob(8)), 2))";
+/// Its `span.add` event's uid: the same time (the event is written with it).
+const EVENT_UID: &str = "unhex(printf('%012X', (1767225600 + s.id) * 1000) \
+     || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4)) \
+     || substr(hex(randomblob(8)), 2))";
+
 /// Turn a copy of the generated project into annotator `name`'s file: the
 /// spans of documents `id % 3 == k`, with fresh uids and a `span.add` event
 /// each; annotator `layla` and their layer become `name`, with fresh uids.
 fn one_persons_work(conn: &Connection, k: usize, name: &str) {
     conn.execute("DELETE FROM spans WHERE doc_id % 3 <> ?1", [k as i64])
         .expect("keep a third of the spans");
-    conn.execute_batch(&format!("UPDATE spans SET uid = {NEW_UID};"))
-        .expect("fresh span uids");
+    // Uids as tawsim makes them, UUID v7 of the time of tagging: span `id`
+    // tagged `id` seconds into 2026 (the three people worked over the same
+    // weeks, so their uids interleave), random bits after the time.
+    conn.execute_batch(&format!(
+        "UPDATE spans SET uid = {TIMED_UID},
+             created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 1767225600 + id, 'unixepoch'),
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 1767225600 + id, 'unixepoch');"
+    ))
+    .expect("fresh span uids");
     let annotator: i64 = conn
         .query_row(
             &format!(
@@ -219,7 +235,7 @@ fn one_persons_work(conn: &Connection, k: usize, name: &str) {
     // The audit row `Store::add_span` writes (see `span_json`).
     conn.execute_batch(&format!(
         "INSERT INTO audit (uid, at, actor, action, doc_id, span_id, before, after)
-         SELECT {NEW_UID}, s.created_at, s.annotator_id, 'span.add', s.doc_id, s.id, 'null',
+         SELECT {EVENT_UID}, s.created_at, s.annotator_id, 'span.add', s.doc_id, s.id, 'null',
                 json_object('id', s.id, 'doc', s.doc_id, 'annotator', s.annotator_id,
                     'layer', s.layer_id, 'start', s.start, 'end', s.\"end\", 'label', s.label,
                     'text', s.text, 'origin', s.origin, 'attrs', json(s.attrs), 'note', s.note,

@@ -52,6 +52,9 @@ use super::import::{BatchError, IMPORT_TX_BUDGET, IMPORT_YIELD, ImportOrigin, Im
 use super::{During, SCHEMA_VERSION, Store, StoreError, Uid, search};
 use crate::model::AnnotatorId;
 
+/// Pages of write-ahead log between checkpoints while merging.
+const MERGE_CHECKPOINT: i64 = 64_000;
+
 /// What went wrong with a merge; nothing was written unless it says so.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -281,6 +284,12 @@ impl Store {
         self.check_labels(&src, source)?;
         let mut run =
             self.begin_import(actor, origin, &format!("merge of {}", source.display()))?;
+        // Checkpoint every 256 MB of log instead of an import's 32: a merge
+        // rewrites the same index pages transaction after transaction, and
+        // each checkpoint copies them all again.
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", MERGE_CHECKPOINT)
+            .during("set up the connection for a merge")?;
         let result = self.merge_hidden(&src, &mut run, &mut report, progress);
         let keyed = match result {
             Ok(keyed) => keyed,
