@@ -731,3 +731,127 @@ fn two_people_called_omar_stay_two_annotators() {
         .collect();
     assert_eq!(given, ["omar", "omar"]);
 }
+
+#[test]
+fn the_lead_joins_two_omars_into_one_and_later_merges_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let lead = dir.path().join("lead.tawsim");
+    lead_project(&lead);
+    Store::open(&lead).unwrap().checkpoint().unwrap();
+    // One person on two laptops: each copy makes its own "omar".
+    let mut copies = Vec::new();
+    for (i, (label, word)) in [("PLACE", "إدلب"), ("ACTOR", "قوات")].iter().enumerate() {
+        let copy = dir.path().join(format!("omar{i}.tawsim"));
+        std::fs::copy(&lead, &copy).unwrap();
+        let mut store = Store::open(&copy).unwrap();
+        let omar = store.annotator_id("omar").unwrap();
+        let docs = store.documents().unwrap();
+        let text = store.document(docs[0].id).unwrap().text;
+        store
+            .add_span(
+                docs[0].id,
+                omar,
+                range_of(&text, word),
+                label,
+                Origin::Manual,
+            )
+            .unwrap();
+        store.set_status(docs[i].id, omar, Status::Done).unwrap();
+        store.checkpoint().unwrap();
+        copies.push(copy);
+    }
+    for copy in &copies {
+        merge(&lead, copy).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tawsim"))
+        .args(["join", "--annotator", "lead", "--into", "omar", "--db"])
+        .arg(&lead)
+        .arg("omar · 2")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("omar · 2 is now part of omar: 1 spans moved"),
+        "{said}"
+    );
+
+    let check = |expected_spans: usize| {
+        let store = Store::open(&lead).unwrap();
+        let names: Vec<String> = store
+            .annotators()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, ["lead", "omar"]);
+        let layers: Vec<String> = store
+            .layers()
+            .unwrap()
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        assert!(!layers.iter().any(|l| l == "omar · 2"), "{layers:?}");
+        let omar = store.annotators().unwrap()[1].id;
+        let layer = store.annotator_layer(omar).unwrap();
+        let docs = store.documents().unwrap();
+        let spans: Vec<_> = store
+            .spans(docs[0].id)
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.layer == layer)
+            .collect();
+        assert_eq!(spans.len(), expected_spans, "{spans:?}");
+        assert!(spans.iter().all(|s| s.annotator == omar));
+        // Both laptops' statuses are omar's.
+        assert_eq!(store.status(docs[0].id, omar).unwrap(), Status::Done);
+        assert_eq!(store.status(docs[1].id, omar).unwrap(), Status::Done);
+        // Stats count the spans under omar's layer.
+        let progress = store.progress(30).unwrap();
+        let n: usize = progress
+            .spans
+            .iter()
+            .filter(|(l, _, _)| l == "omar")
+            .map(|(_, _, n)| n)
+            .sum();
+        assert_eq!(n, expected_spans, "{progress:?}");
+        // The second laptop's history reads as omar's.
+        let history = store.document_history(docs[0].id).unwrap();
+        let adds: Vec<_> = history
+            .iter()
+            .filter(|h| h.event.action == "span.add")
+            .map(|h| h.actor_name.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(adds.len(), expected_spans);
+        assert!(adds.iter().all(|n| n == "omar"), "{adds:?}");
+    };
+    check(2);
+    // Merging the second laptop's file again adds nothing; new work from it
+    // arrives as omar's.
+    assert!(merge(&lead, &copies[1]).unwrap().nothing_new());
+    {
+        let mut store = Store::open(&copies[1]).unwrap();
+        let omar = store.annotator_id("omar").unwrap();
+        let doc = store.documents().unwrap()[0].id;
+        let text = store.document(doc).unwrap().text;
+        store
+            .add_span(doc, omar, range_of(&text, "الخميس"), "DATE", Origin::Manual)
+            .unwrap();
+        store.checkpoint().unwrap();
+    }
+    let report = merge(&lead, &copies[1]).unwrap();
+    assert!(
+        report.annotators_added.is_empty() && report.layers_added.is_empty(),
+        "{report}"
+    );
+    check(3);
+    // The name of the joined one finds omar; joining again is refused.
+    let mut store = Store::open(&lead).unwrap();
+    let omar = store.annotator_id("omar").unwrap();
+    assert_eq!(store.annotator_id("omar · 2").unwrap(), omar);
+    assert!(store.join_annotators(omar, omar, None).is_err());
+}

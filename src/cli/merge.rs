@@ -104,3 +104,56 @@ pub fn pack(args: PackArgs) -> anyhow::Result<()> {
     println!("{report}");
     Ok(())
 }
+
+#[derive(Args, Debug)]
+pub struct JoinArgs {
+    /// The project.
+    #[arg(long, value_name = "PROJECT.db")]
+    pub db: PathBuf,
+    /// The annotator to keep.
+    #[arg(long, value_name = "NAME")]
+    pub into: String,
+    /// Who runs the join (its audit row). Default: the USER (or USERNAME)
+    /// environment variable.
+    #[arg(long, value_name = "NAME")]
+    pub annotator: Option<String>,
+    /// The annotator who is the same person, e.g. "omar · 2".
+    #[arg(value_name = "NAME")]
+    pub other: String,
+}
+
+pub fn join(args: JoinArgs) -> anyhow::Result<()> {
+    if !args.db.exists() {
+        anyhow::bail!("there is no project at {}", args.db.display());
+    }
+    let mut store = Store::open(&args.db)?;
+    let annotators = store.annotators()?;
+    let find = |name: &str| {
+        annotators
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.id)
+            .with_context(|| {
+                let names: Vec<&str> = annotators.iter().map(|a| a.name.as_str()).collect();
+                format!(
+                    "there is no annotator {name:?} in {} (there are: {})",
+                    args.db.display(),
+                    names.join(", ")
+                )
+            })
+    };
+    let (keep, other) = (find(&args.into)?, find(&args.other)?);
+    let actor = match args
+        .annotator
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|n| !n.trim().is_empty())
+    {
+        Some(name) => Some(store.annotator_id(&name)?),
+        None => None,
+    };
+    let report = store
+        .join_annotators(keep, other, actor)
+        .with_context(|| format!("joining {} into {}", args.other, args.into))?;
+    println!("{report}");
+    Ok(())
+}

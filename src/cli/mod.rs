@@ -23,7 +23,7 @@ mod review;
 mod server;
 
 pub use assign::{AssignArgs, AssignmentsArgs, UnassignArgs};
-pub use merge::{MergeArgs, PackArgs};
+pub use merge::{JoinArgs, MergeArgs, PackArgs};
 pub use project::{AnnotatorsArgs, DocsArgs, StatsArgs};
 pub use review::{AgreementArgs, EvaluateArgs};
 pub use server::ServerArgs;
@@ -135,6 +135,12 @@ pub enum Command {
     #[command(after_help = "Example:
   tawsim pack --db lead.db --for layla --out layla.tawsim.db")]
     Pack(PackArgs),
+    /// Join two annotators who are one person (after a merge showed them as
+    /// "omar" and "omar · 2"): the second's spans, statuses, rejections,
+    /// reviews and assignments become the first's.
+    #[command(after_help = "Example:
+  tawsim join --db lead.db --into omar \"omar · 2\"")]
+    Join(JoinArgs),
     /// A team server on PostgreSQL: `server init URL` creates or migrates
     /// its schema; `server user add|remove|list` manage its people.
     #[command(after_help = "Examples:
@@ -212,6 +218,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Unassign(args) => assign::unassign(args),
         Command::Merge(args) => merge::merge(args),
         Command::Pack(args) => merge::pack(args),
+        Command::Join(args) => merge::join(args),
         Command::Server(args) => server::run(args),
     };
     match result {

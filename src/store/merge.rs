@@ -453,9 +453,11 @@ impl Store {
                 let (id, uid, given, created) =
                     row.during("read the annotators of the file to merge")?;
                 let found: Option<i64> = tx
-                    .query_row("SELECT id FROM annotators WHERE uid = ?1", [uid], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        "SELECT coalesce(joined_into, id) FROM annotators WHERE uid = ?1",
+                        [uid],
+                        |r| r.get(0),
+                    )
                     .optional()
                     .during("look up an annotator")?;
                 let local = match found {
@@ -503,9 +505,11 @@ impl Store {
                     row.during("read the layers of the file to merge")?;
                 let annotator = annotator.and_then(|a| annotators.get(&a).copied());
                 let mut found: Option<i64> = tx
-                    .query_row("SELECT id FROM main.layers WHERE uid = ?1", [uid], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        "SELECT coalesce(joined_into, id) FROM main.layers WHERE uid = ?1",
+                        [uid],
+                        |r| r.get(0),
+                    )
                     .optional()
                     .during("look up a layer")?;
                 if found.is_none()
@@ -513,7 +517,7 @@ impl Store {
                 {
                     found = tx
                         .query_row(
-                            "SELECT id FROM main.layers WHERE annotator_id = ?1",
+                            "SELECT coalesce(joined_into, id) FROM main.layers WHERE annotator_id = ?1",
                             [a],
                             |r| r.get(0),
                         )
@@ -1182,7 +1186,7 @@ impl Store {
                 };
                 let annotator: Option<i64> = tx
                     .query_row(
-                        "SELECT id FROM annotators WHERE uid = ?1",
+                        "SELECT coalesce(joined_into, id) FROM annotators WHERE uid = ?1",
                         [annotator],
                         |r| r.get(0),
                     )
@@ -1191,9 +1195,11 @@ impl Store {
                 let Some(annotator) = annotator else { continue };
                 let by: Option<i64> = match by {
                     Some(by) => tx
-                        .query_row("SELECT id FROM annotators WHERE uid = ?1", [by], |r| {
-                            r.get(0)
-                        })
+                        .query_row(
+                            "SELECT coalesce(joined_into, id) FROM annotators WHERE uid = ?1",
+                            [by],
+                            |r| r.get(0),
+                        )
                         .optional()
                         .during("look up an annotator")?,
                     None => None,

@@ -163,6 +163,19 @@
 //! stay for speed and differ between copies of a project: a merge
 //! ([`merge`]) matches records by these identities.
 //!
+//! ## Schema 6: one person, two identities
+//!
+//! | table | column | meaning |
+//! |---|---|---|
+//! | `annotators` | `joined_into` | the annotator this one was joined into on purpose (the same person under two uids, e.g. two laptops); `NULL` for everyone else |
+//! | `layers` | `joined_into` | likewise for the joined annotator's layer, whose spans moved into the kept one's |
+//!
+//! Joined annotators and layers are left out of lists; their names and
+//! uids still find the kept ones, so a later merge of a joined person's file
+//! comes in as the kept person's work (see [`join`]). The trigger that keeps
+//! a span in its layer lets it move only from a joined layer into the layer
+//! it joined.
+//!
 //! A span row in `before`/`after` looks like:
 //!
 //! ```json
@@ -207,7 +220,9 @@ pub mod search;
 pub use search::{SearchField, SearchHit, SearchResults};
 pub mod import;
 pub mod indexer;
+mod join;
 pub mod merge;
+pub use join::JoinReport;
 mod pack;
 pub use indexer::Indexer;
 pub use pack::{PackError, PackReport};
@@ -221,6 +236,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_3,
     MIGRATION_4,
     MIGRATION_5,
+    MIGRATION_6,
 ];
 
 /// The newest schema version this build reads and writes.
@@ -646,6 +662,40 @@ CREATE TABLE assignments (
 CREATE INDEX assignments_by_annotator ON assignments(annotator_id, doc_id) WHERE removed = 0;
 "#;
 
+/// Joining two annotators who are one person (see [`join`]): the joined
+/// annotator and layer point at the kept ones, and a span may move from a
+/// joined layer into the layer it joined, and nowhere else.
+const MIGRATION_6: &str = r#"
+ALTER TABLE annotators ADD COLUMN joined_into INTEGER REFERENCES annotators(id);
+ALTER TABLE layers ADD COLUMN joined_into INTEGER REFERENCES layers(id);
+
+DROP TRIGGER spans_layer_is_immutable;
+CREATE TRIGGER spans_layer_is_immutable
+BEFORE UPDATE OF layer_id, source_span_id ON spans
+WHEN NEW.source_span_id IS NOT OLD.source_span_id
+  OR NOT EXISTS (SELECT 1 FROM layers l WHERE l.id = OLD.layer_id AND l.joined_into = NEW.layer_id)
+BEGIN
+    SELECT RAISE(ABORT, 'a span''s layer and source never change');
+END;
+
+-- Span counts follow a span that moves into the layer it joined.
+DROP TRIGGER span_counts_leave;
+CREATE TRIGGER span_counts_leave
+AFTER UPDATE OF label, deleted_at, layer_id ON spans WHEN OLD.deleted_at IS NULL
+BEGIN
+    UPDATE span_counts SET live = live - 1
+    WHERE layer_id = OLD.layer_id AND label = OLD.label AND import_id = coalesce(OLD.import_id, 0);
+END;
+DROP TRIGGER span_counts_enter;
+CREATE TRIGGER span_counts_enter
+AFTER UPDATE OF label, deleted_at, layer_id ON spans WHEN NEW.deleted_at IS NULL
+BEGIN
+    INSERT INTO span_counts (layer_id, label, import_id, live)
+    VALUES (NEW.layer_id, NEW.label, coalesce(NEW.import_id, 0), 1)
+    ON CONFLICT (layer_id, label, import_id) DO UPDATE SET live = live + 1;
+END;
+"#;
+
 /// SQL for a new uid: a UUID version 7 (RFC 9562) of the current time, as 16
 /// bytes. [`Uid`] shows it in the usual hyphenated form.
 pub(crate) const NEW_UID: &str = "unhex(printf('%012X', CAST(unixepoch('subsec') * 1000 AS INTEGER)) \
@@ -732,6 +782,12 @@ CREATE TEMP VIEW IF NOT EXISTS audit AS SELECT * FROM main.audit
 /// Errors from the project store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// An annotator cannot be joined into themselves.
+    #[error("an annotator cannot be joined into themselves; name two different annotators")]
+    JoinSelf,
+    /// The annotator was already joined into someone else.
+    #[error("{name} was already joined into another annotator; join into that one instead")]
+    JoinedAlready { name: String },
     /// SQLite could not open or create the file.
     #[error(
         "cannot open the project database; check that the folder exists and that you may write to it: {}",
@@ -1195,7 +1251,8 @@ impl Store {
         if name.is_empty() {
             return Err(StoreError::BlankAnnotatorName);
         }
-        const FIND: &str = "SELECT id FROM annotators WHERE name = ?1";
+        // A joined annotator's name finds the person it was joined into.
+        const FIND: &str = "SELECT coalesce(joined_into, id) FROM annotators WHERE name = ?1";
         let found = self
             .conn
             .prepare_cached(FIND)
@@ -1222,7 +1279,7 @@ impl Store {
     pub fn annotators(&self) -> Result<Vec<Annotator>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id, name FROM annotators ORDER BY id")
+            .prepare_cached("SELECT id, name FROM annotators WHERE joined_into IS NULL ORDER BY id")
             .during("list annotators")?;
         let rows = stmt
             .query_map([], |row| {
@@ -1686,7 +1743,9 @@ impl Store {
     pub fn layers(&self) -> Result<Vec<Layer>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id, name, kind, annotator_id FROM layers ORDER BY id")
+            .prepare_cached(
+                "SELECT id, name, kind, annotator_id FROM layers WHERE joined_into IS NULL ORDER BY id",
+            )
             .during("list layers")?;
         let rows = stmt
             .query_map([], |row| {

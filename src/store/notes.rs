@@ -45,8 +45,10 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT a.id, a.at, a.actor, a.action, a.doc_id, a.span_id, a.before, a.after,
-                        n.name, coalesce(strftime('%Y-%m-%d %H:%M:%S', a.at, 'localtime'), a.at)
+                        coalesce(k.name, n.name),
+                        coalesce(strftime('%Y-%m-%d %H:%M:%S', a.at, 'localtime'), a.at)
                  FROM audit a LEFT JOIN annotators n ON n.id = a.actor
+                 LEFT JOIN annotators k ON k.id = n.joined_into
                  WHERE a.doc_id = ?1 ORDER BY a.id DESC",
             )
             .during("read a document's history")?;
