@@ -689,9 +689,14 @@ fn two_people_called_omar_stay_two_annotators() {
             .unwrap();
         copies.push(copy);
     }
-    for copy in &copies {
-        merge(&lead, copy).unwrap();
-    }
+    merge(&lead, &copies[0]).unwrap();
+    let report = merge(&lead, &copies[1]).unwrap();
+    assert!(
+        report
+            .to_string()
+            .contains("omar · 2 is another person who calls themselves omar; if it is the same person, join them"),
+        "{report}"
+    );
     let store = Store::open(&lead).unwrap();
     let names: BTreeSet<String> = store
         .annotators()

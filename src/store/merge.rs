@@ -179,6 +179,13 @@ impl fmt::Display for MergeReport {
                 self.annotators_added.join(", ")
             )?;
         }
+        for name in self.annotators_added.iter().filter(|n| n.contains(" · ")) {
+            let base = name.rsplit_once(" · ").map_or(name.as_str(), |(b, _)| b);
+            writeln!(
+                f,
+                "  {name} is another person who calls themselves {base}; if it is the same person, join them: tawsim join --into {base:?} {name:?}"
+            )?;
+        }
         if !self.layers_added.is_empty() {
             writeln!(f, "  layers added: {}", self.layers_added.join(", "))?;
         }
