@@ -2,12 +2,14 @@
 # Take a screenshot of the real app under Xvfb, with the bundled sample
 # article and a few tagged spans, to look at it as a user would.
 #
-# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review|search|indexing]
+# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review|search|indexing|team]
 # With `review`, the script opens Review ▸ Review mode before the shot; with
 # `search`, it opens the search window (Ctrl+F), types «ادلب» and marks the
 # second hit with Down; `indexing` does the same right after importing
 # 100,000 generated news documents with `tawsim import --no-index`, while the
-# app's search index is still catching up.
+# app's search index is still catching up; `team` assigns the documents to
+# demo, omar and «ليلى» (two each, `tawsim assign`), so the list opens on
+# "assigned to me" with each document's assignees.
 # Needs (installed here with apt-get when missing, as root): xvfb, imagemagick,
 # xdotool and Mesa's software OpenGL.
 set -euo pipefail
@@ -42,6 +44,11 @@ if [ "$mode" = indexing ]; then
     "$home/news.jsonl" 100000 >/dev/null
   target/release/tawsim import --db "$home/demo.db" --no-index --annotator demo \
     "$home/news.jsonl" >/dev/null
+fi
+
+if [ "$mode" = team ]; then
+  target/release/tawsim assign --db "$home/demo.db" --annotators "demo,omar,ليلى" \
+    --per-document 2 --seed 7 >/dev/null
 fi
 
 display=:${DISPLAY_NUM:-99}
