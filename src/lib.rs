@@ -15,5 +15,6 @@ pub mod schema;
 pub mod server;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod text;
 pub mod ui;

@@ -1,5 +1,6 @@
 //! The command line: `tawsim [PROJECT]` opens the app, `tawsim import` loads
-//! files into a project, `tawsim validate` checks a label schema.
+//! files into a project, `tawsim validate` checks a label schema, `tawsim
+//! link` and `tawsim sync` keep a project in sync with a team server.
 //!
 //! Arguments are parsed with clap derive; the work is done by [`crate::io`],
 //! [`crate::schema`] and [`crate::store`]. This module prints (the report to
@@ -21,12 +22,14 @@ mod merge;
 mod project;
 mod review;
 mod server;
+mod sync;
 
 pub use assign::{AssignArgs, AssignmentsArgs, UnassignArgs};
 pub use merge::{JoinArgs, MergeArgs, PackArgs};
 pub use project::{AnnotatorsArgs, DocsArgs, StatsArgs};
 pub use review::{AgreementArgs, EvaluateArgs};
 pub use server::ServerArgs;
+pub use sync::{LinkArgs, SyncArgs};
 
 use crate::io::{Format, ImportFailed, ImportOptions, LabelMap, Stage, import_paths};
 use crate::schema::Schema;
@@ -148,6 +151,18 @@ pub enum Command {
   tawsim server user add --server postgres://lead@db.example:5432/team layla --role annotator
   tawsim server user remove --server postgres://lead@db.example:5432/team layla")]
     Server(ServerArgs),
+    /// Link a project (new or existing) to a team server as a person, then
+    /// sync once: an admin's link pushes their documents, label schemas and
+    /// imported layers; anyone's brings down what their role may see.
+    #[command(after_help = "Examples:
+  tawsim link --db layla.db postgres://layla@db.example:5432/team
+  PGPASSWORD=… tawsim link --db lead.db postgres://lead@db.example:5432/team")]
+    Link(LinkArgs),
+    /// Sync a linked project once: push local changes, pull others'. The
+    /// password comes from PGPASSWORD, ~/.pgpass or a prompt.
+    #[command(after_help = "Example:
+  tawsim sync --db layla.db")]
+    Sync(SyncArgs),
 }
 
 #[derive(Args, Debug)]
@@ -220,6 +235,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Pack(args) => merge::pack(args),
         Command::Join(args) => merge::join(args),
         Command::Server(args) => server::run(args),
+        Command::Link(args) => sync::link(args),
+        Command::Sync(args) => sync::sync(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

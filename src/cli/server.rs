@@ -125,7 +125,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
 
 /// Connect; when the server wants a password nobody gave, ask on the
 /// terminal (if there is one) and try once more.
-fn connect(url: &str) -> anyhow::Result<Server> {
+pub(super) fn connect(url: &str) -> anyhow::Result<Server> {
     let mut url = ServerUrl::parse(url)?;
     match Server::connect(&url) {
         Err(ServerError::PasswordNeeded { role, .. }) if std::io::stdin().is_terminal() => {

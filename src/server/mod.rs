@@ -7,9 +7,10 @@
 //! This module is the only code that speaks PostgreSQL. It holds the SQL of
 //! the server schema, its migrations, grants and policies ([`schema`], where
 //! every table, role and policy is specified), the management of people
-//! ([`people`]) and connections ([`connection`]). It must not know about the
-//! local SQLite store or egui; the sync protocol builds on [`Server`] and
-//! holds no SQL of its own.
+//! ([`people`]) and connections ([`connection`]), and the server side of the
+//! sync: guarded pushes and pulls by `seq` ([`sync`]). It must not know
+//! about the local SQLite store or egui; the sync protocol ([`crate::sync`])
+//! builds on [`Server`] and holds no SQL of its own.
 //!
 //! # Setting up a server
 //!
@@ -43,6 +44,7 @@ use uuid::Uuid;
 pub mod connection;
 pub mod people;
 pub mod schema;
+pub mod sync;
 
 pub use connection::{ServerUrl, connect};
 pub use people::{AddedPerson, Person, Role};

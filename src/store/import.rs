@@ -1250,7 +1250,7 @@ fn import_alive(pid: i64, host: &str, heartbeat: &str) -> bool {
 }
 
 /// This machine's name, `""` where it cannot be read.
-fn host_name() -> String {
+pub(super) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_owned())
         .unwrap_or_default()

@@ -49,6 +49,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::{Value, json};
 
 use super::import::{BatchError, IMPORT_TX_BUDGET, IMPORT_YIELD, ImportOrigin, ImportRun};
+use super::resolve::{
+    Keyed, SpanState, apply_latest, merge_assignment, span_state, take_later_span_state,
+};
 use super::{During, SCHEMA_VERSION, Store, StoreError, Uid, search};
 use crate::model::AnnotatorId;
 
@@ -250,17 +253,6 @@ fn visible(alias: &str) -> String {
     format!(
         "({alias}.import_id IS NULL OR {alias}.import_id IN (SELECT id FROM imports WHERE state = 'committed'))"
     )
-}
-
-/// A record whose state the latest event decides.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Keyed {
-    Status { doc: i64, annotator: i64 },
-    Review { doc: i64 },
-    Note { doc: i64 },
-    Direction { doc: i64 },
-    Mark { doc: i64, span: i64, annotator: i64 },
-    Setting { key: String },
 }
 
 /// Source ids → ids here, for one merge.
@@ -746,17 +738,7 @@ impl Store {
                 ) else {
                     continue;
                 };
-                let found: Option<(i64, String, String, String, String, Option<String>)> = tx
-                    .prepare_cached(
-                        "SELECT id, updated_at, label, attrs, note, deleted_at FROM main.spans WHERE uid = ?1",
-                    )
-                    .and_then(|mut s| {
-                        s.query_row([span.uid], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-                        })
-                        .optional()
-                    })
-                    .during("look for the span")?;
+                let found = span_state(&tx, span.uid)?;
                 let local = match found {
                     None => {
                         let source_span = match span.source_span {
@@ -808,16 +790,15 @@ impl Store {
                         }
                         local
                     }
-                    Some((local, updated_at, label, attrs, note, deleted_at)) => {
+                    Some((local, here)) => {
                         report.spans_present += 1;
-                        let here = (updated_at, label, attrs, note, deleted_at);
-                        let there = (
-                            span.updated_at.clone(),
-                            span.label.clone(),
-                            span.attrs.clone(),
-                            span.note.clone(),
-                            span.deleted_at.clone(),
-                        );
+                        let there = SpanState {
+                            updated_at: span.updated_at.clone(),
+                            label: span.label.clone(),
+                            attrs: span.attrs.clone(),
+                            note: span.note.clone(),
+                            deleted_at: span.deleted_at.clone(),
+                        };
                         if here != there {
                             if changed_in_both(&tx, src, doc, local, span.id, span.doc)? {
                                 let kept = if there > here { &there } else { &here };
@@ -831,23 +812,17 @@ impl Store {
                                     ),
                                     kept: format!(
                                         "{} {}, changed at {}",
-                                        kept.1,
-                                        if kept.4.is_some() { "(deleted)" } else { "" },
-                                        kept.0
+                                        kept.label,
+                                        if kept.deleted_at.is_some() {
+                                            "(deleted)"
+                                        } else {
+                                            ""
+                                        },
+                                        kept.updated_at
                                     ),
                                 });
                             }
-                            if there > here {
-                                tx.prepare_cached(
-                                    "UPDATE main.spans SET updated_at = ?2, label = ?3, attrs = ?4,
-                                         note = ?5, deleted_at = ?6 WHERE id = ?1",
-                                )
-                                .and_then(|mut s| {
-                                    s.execute(params![
-                                        local, there.0, there.1, there.2, there.3, there.4
-                                    ])
-                                })
-                                .during("take a span's later state")?;
+                            if take_later_span_state(&tx, local, &here, &there)? {
                                 report.spans_updated += 1;
                             }
                         }
@@ -1025,39 +1000,7 @@ impl Store {
                         .or_default()
                         .decisions += 1;
                 }
-                match (action.as_str(), doc) {
-                    ("document.status", Some(doc)) => {
-                        if let Some(annotator) = after.get("annotator").and_then(Value::as_i64) {
-                            keyed.insert(Keyed::Status { doc, annotator });
-                        }
-                    }
-                    ("document.review", Some(doc)) => {
-                        keyed.insert(Keyed::Review { doc });
-                    }
-                    ("document.note", Some(doc)) => {
-                        keyed.insert(Keyed::Note { doc });
-                    }
-                    ("document.direction", Some(doc)) => {
-                        keyed.insert(Keyed::Direction { doc });
-                    }
-                    ("span.reject" | "span.unreject", Some(doc)) => {
-                        if let (Some(span), Some(annotator)) = (span, actor) {
-                            keyed.insert(Keyed::Mark {
-                                doc,
-                                span,
-                                annotator,
-                            });
-                        }
-                    }
-                    ("project.setting", _) => {
-                        if let Some(obj) = after.as_object() {
-                            for key in obj.keys() {
-                                keyed.insert(Keyed::Setting { key: key.clone() });
-                            }
-                        }
-                    }
-                    _ => {}
-                }
+                keyed.extend(Keyed::of_event(&action, doc, span, actor, &after));
                 if started.elapsed() >= IMPORT_TX_BUDGET {
                     break;
                 }
@@ -1099,10 +1042,30 @@ impl Store {
             let tx = self.begin("merge statuses and reviews")?;
             for key in keys.by_ref() {
                 done += 1;
-                let changed = apply_latest(&tx, src, run_id, &key, &names, report)?;
-                if changed {
+                let applied = apply_latest(
+                    &tx,
+                    &key,
+                    &|e| e.import_id == Some(run_id),
+                    &mut |e| {
+                        let in_source: bool = src
+                            .prepare_cached("SELECT EXISTS (SELECT 1 FROM audit WHERE uid = ?1)")
+                            .and_then(|mut s| s.query_row([e.uid], |r| r.get(0)))
+                            .during("look for an event in the file to merge")?;
+                        Ok(!in_source)
+                    },
+                    &names,
+                )?;
+                if applied.changed {
                     report.states_changed += 1;
                 }
+                if let Some(name) = applied.done_by.and_then(|a| names.get(&a)) {
+                    report
+                        .per_annotator
+                        .entry(name.clone())
+                        .or_default()
+                        .documents_done += 1;
+                }
+                report.conflicts.extend(applied.conflict);
                 if started.elapsed() >= IMPORT_TX_BUDGET {
                     break;
                 }
@@ -1211,17 +1174,7 @@ impl Store {
                         .during("look up an annotator")?,
                     None => None,
                 };
-                let changed = tx
-                    .prepare_cached(
-                        "INSERT INTO main.assignments (doc_id, annotator_id, assigned_by, updated_at, removed)
-                         VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT (doc_id, annotator_id) DO UPDATE
-                         SET assigned_by = excluded.assigned_by, updated_at = excluded.updated_at,
-                             removed = excluded.removed
-                         WHERE (excluded.updated_at, excluded.removed) > (updated_at, removed)",
-                    )
-                    .and_then(|mut s| s.execute(params![doc, annotator, by, updated_at, removed]))
-                    .during("merge an assignment")?;
+                let changed = merge_assignment(&tx, doc, annotator, by, &updated_at, removed != 0)?;
                 report.states_changed += changed;
                 if started.elapsed() >= IMPORT_TX_BUDGET {
                     break;
@@ -1288,7 +1241,7 @@ fn quote(s: &str) -> String {
 }
 
 /// `base`, or `base · 2`, `base · 3`… whichever is free in `table.name`.
-fn free_name(conn: &Connection, table: &str, base: &str) -> Result<String, StoreError> {
+pub(super) fn free_name(conn: &Connection, table: &str, base: &str) -> Result<String, StoreError> {
     let taken = |name: &str| -> Result<bool, StoreError> {
         conn.query_row(
             &format!("SELECT EXISTS (SELECT 1 FROM main.{table} WHERE name = ?1)"),
@@ -1424,260 +1377,4 @@ fn changed_in_both(
     let here_only = here.iter().any(|u| !there.contains(u));
     let there_only = there.iter().any(|u| !here.contains(u));
     Ok(here_only && there_only)
-}
-
-/// Set `key`'s state from its latest event, when that event is one the
-/// merge (`run_id`) brought in; report a conflict when this project had
-/// changed it too. Whether anything changed.
-fn apply_latest(
-    tx: &Connection,
-    src: &Connection,
-    run_id: i64,
-    key: &Keyed,
-    names: &HashMap<i64, String>,
-    report: &mut MergeReport,
-) -> Result<bool, StoreError> {
-    // Events of the key, latest first: (at, uid, actor, after, merged).
-    let (sql, args): (&str, Vec<rusqlite::types::Value>) = match key {
-        Keyed::Status { doc, annotator } => (
-            "SELECT at, uid, actor, after, import_id, action FROM main.audit
-             WHERE doc_id = ?1 AND action = 'document.status'
-               AND json_extract(after, '$.annotator') = ?2",
-            vec![(*doc).into(), (*annotator).into()],
-        ),
-        Keyed::Review { doc } => (
-            "SELECT at, uid, actor, after, import_id, action FROM main.audit
-             WHERE doc_id = ?1 AND action = 'document.review'",
-            vec![(*doc).into()],
-        ),
-        Keyed::Note { doc } => (
-            "SELECT at, uid, actor, after, import_id, action FROM main.audit
-             WHERE doc_id = ?1 AND action = 'document.note'",
-            vec![(*doc).into()],
-        ),
-        Keyed::Direction { doc } => (
-            "SELECT at, uid, actor, after, import_id, action FROM main.audit
-             WHERE doc_id = ?1 AND action = 'document.direction'",
-            vec![(*doc).into()],
-        ),
-        Keyed::Mark {
-            doc,
-            span,
-            annotator,
-        } => (
-            "SELECT at, uid, actor, after, import_id, action FROM main.audit
-             WHERE doc_id = ?1 AND action IN ('span.reject', 'span.unreject')
-               AND span_id = ?2 AND actor = ?3",
-            vec![(*doc).into(), (*span).into(), (*annotator).into()],
-        ),
-        Keyed::Setting { key } => (
-            "SELECT at, uid, actor, after, import_id, action FROM main.audit
-             WHERE action = 'project.setting' AND json_extract(after, '$.' || ?1) IS NOT NULL",
-            vec![key.clone().into()],
-        ),
-    };
-    type Event = (String, Uid, Option<i64>, String, Option<i64>, String);
-    let events: Vec<Event> = {
-        let mut s = tx
-            .prepare_cached(&format!("SELECT * FROM ({sql}) ORDER BY at DESC, uid DESC"))
-            .during("read a record's history")?;
-        s.query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .during("read a record's history")?
-        .collect::<Result<_, _>>()
-        .during("read a record's history")?
-    };
-    let Some((at, _, actor, after, merged, action)) = events.first().cloned() else {
-        return Ok(false);
-    };
-    if merged != Some(run_id) {
-        // This project's own latest event decides; its state is already so.
-        return Ok(false);
-    }
-    let after: Value = serde_json::from_str(&after).unwrap_or(Value::Null);
-    // Changed here too: an older event of this project the source lacks.
-    let mut here_only = false;
-    for event in events.iter().skip(1) {
-        if event.4 == Some(run_id) {
-            continue;
-        }
-        let in_source: bool = src
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM audit WHERE uid = ?1)")
-            .and_then(|mut s| s.query_row([event.1], |r| r.get(0)))
-            .during("look for an event in the file to merge")?;
-        if !in_source {
-            here_only = true;
-            break;
-        }
-    }
-    let changed = match key {
-        Keyed::Status { doc, annotator } => {
-            let row = match after.get("row") {
-                Some(Value::Null) => None,
-                Some(v) => v.as_str().map(str::to_owned),
-                None => after
-                    .get("status")
-                    .and_then(Value::as_str)
-                    .filter(|s| *s != "new")
-                    .map(str::to_owned),
-            };
-            let stored: Option<String> = tx
-                .query_row(
-                    "SELECT status FROM document_status WHERE doc_id = ?1 AND annotator_id = ?2",
-                    params![doc, annotator],
-                    |r| r.get(0),
-                )
-                .optional()
-                .during("read a status")?;
-            if stored == row {
-                false
-            } else {
-                match &row {
-                    None => tx
-                        .execute(
-                            "DELETE FROM document_status WHERE doc_id = ?1 AND annotator_id = ?2",
-                            params![doc, annotator],
-                        )
-                        .during("merge a status")?,
-                    Some(status) => tx
-                        .execute(
-                            "INSERT INTO document_status (doc_id, annotator_id, status, updated_at)
-                             VALUES (?1, ?2, ?3, ?4)
-                             ON CONFLICT (doc_id, annotator_id)
-                             DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-                            params![doc, annotator, status, at],
-                        )
-                        .during("merge a status")?,
-                };
-                if row.as_deref() == Some("done")
-                    && let Some(name) = names.get(annotator)
-                {
-                    report
-                        .per_annotator
-                        .entry(name.clone())
-                        .or_default()
-                        .documents_done += 1;
-                }
-                if here_only {
-                    report.conflicts.push(MergeConflict {
-                        record: format!(
-                            "status of document {doc} for {}",
-                            names.get(annotator).map_or("?", String::as_str)
-                        ),
-                        kept: format!("{} set at {at}", row.as_deref().unwrap_or("new")),
-                    });
-                }
-                true
-            }
-        }
-        Keyed::Review { doc } => {
-            let status = after.get("review").and_then(Value::as_str).unwrap_or("");
-            let stored: Option<String> = tx
-                .query_row(
-                    "SELECT status FROM document_review WHERE doc_id = ?1",
-                    [doc],
-                    |r| r.get(0),
-                )
-                .optional()
-                .during("read a review status")?;
-            let wanted = (status != "unreviewed" && !status.is_empty()).then(|| status.to_owned());
-            if stored == wanted {
-                false
-            } else {
-                match (&wanted, actor) {
-                    (Some(status), Some(reviewer)) => tx
-                        .execute(
-                            "INSERT INTO document_review (doc_id, status, reviewer_id, updated_at)
-                             VALUES (?1, ?2, ?3, ?4)
-                             ON CONFLICT (doc_id) DO UPDATE SET status = excluded.status,
-                                 reviewer_id = excluded.reviewer_id, updated_at = excluded.updated_at",
-                            params![doc, status, reviewer, at],
-                        )
-                        .during("merge a review status")?,
-                    _ => tx
-                        .execute("DELETE FROM document_review WHERE doc_id = ?1", [doc])
-                        .during("merge a review status")?,
-                };
-                if here_only {
-                    report.conflicts.push(MergeConflict {
-                        record: format!("review status of document {doc}"),
-                        kept: format!("{} set at {at}", wanted.as_deref().unwrap_or("unreviewed")),
-                    });
-                }
-                true
-            }
-        }
-        Keyed::Note { doc } => {
-            let note = after.get("note").and_then(Value::as_str).unwrap_or("");
-            let n = tx
-                .execute(
-                    "UPDATE main.documents SET note = ?2 WHERE id = ?1 AND note <> ?2",
-                    params![doc, note],
-                )
-                .during("merge a document note")?;
-            if n > 0 && here_only {
-                report.conflicts.push(MergeConflict {
-                    record: format!("note on document {doc}"),
-                    kept: format!("{} written at {at}", quote(note)),
-                });
-            }
-            n > 0
-        }
-        Keyed::Direction { doc } => {
-            let direction = after
-                .get("direction")
-                .and_then(Value::as_str)
-                .unwrap_or("rtl");
-            let n = tx
-                .execute(
-                    "UPDATE main.documents SET direction = ?2 WHERE id = ?1 AND direction <> ?2",
-                    params![doc, direction],
-                )
-                .during("merge a document direction")?;
-            n > 0
-        }
-        Keyed::Mark {
-            span, annotator, ..
-        } => {
-            let rejected = action == "span.reject";
-            let n = if rejected {
-                tx.execute(
-                    "INSERT INTO span_marks (span_id, annotator_id, mark, at)
-                     VALUES (?1, ?2, 'rejected', ?3) ON CONFLICT DO NOTHING",
-                    params![span, annotator, at],
-                )
-                .during("merge a rejection")?
-            } else {
-                tx.execute(
-                    "DELETE FROM span_marks WHERE span_id = ?1 AND annotator_id = ?2",
-                    params![span, annotator],
-                )
-                .during("merge a rejection")?
-            };
-            n > 0
-        }
-        Keyed::Setting { key } => {
-            let Some(value) = after.get(key) else {
-                return Ok(false);
-            };
-            let n = tx
-                .execute(
-                    "INSERT INTO project_settings (key, value) VALUES (?1, ?2)
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                     WHERE value <> excluded.value",
-                    params![key, value.to_string()],
-                )
-                .during("merge a project setting")?;
-            n > 0
-        }
-    };
-    Ok(changed)
 }

@@ -183,6 +183,21 @@
 //!  "text":"إدلب","origin":"manual","attrs":{},"note":"","score":null,"model":null,
 //!  "schema_version":1,"source_span":null,"deleted_at":null}
 //! ```
+//!
+//! ## Schema 7: the link to a team server
+//!
+//! | table | column | meaning |
+//! |---|---|---|
+//! | `sync_state` | `key`, `value` | the project's link to a team server (see [`sync`]); no row: not linked |
+//!
+//! Keys: `server` (the server URL, never with a password), `person` (the
+//! uid of the person the project syncs as, the uid of their annotator
+//! here), `login`, `role` (`annotator`, `reviewer` or `admin`), `linked_at`,
+//! `pushed` (the pushed-audit watermark: every visible audit row up to this
+//! id has been pushed, or left out by the rules of [`sync`]), `pull_import`
+//! (the id of the `imports` row, state `committed`, whose id marks audit
+//! rows that came from the server, so that they are never pushed back) and
+//! `cursor.TABLE` (the highest server `seq` of `TABLE` applied here).
 
 mod notes;
 mod schema;
@@ -222,6 +237,8 @@ pub mod import;
 pub mod indexer;
 mod join;
 pub mod merge;
+mod resolve;
+pub mod sync;
 pub use join::JoinReport;
 mod pack;
 pub use indexer::Indexer;
@@ -237,6 +254,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_4,
     MIGRATION_5,
     MIGRATION_6,
+    MIGRATION_7,
 ];
 
 /// The newest schema version this build reads and writes.
@@ -696,6 +714,15 @@ BEGIN
 END;
 "#;
 
+/// The link to a team server (see [`sync`]): the server, the person this
+/// project syncs as, how far pushes and pulls have come.
+const MIGRATION_7: &str = r#"
+CREATE TABLE sync_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+"#;
+
 /// SQL for a new uid: a UUID version 7 (RFC 9562) of the current time, as 16
 /// bytes. [`Uid`] shows it in the usual hyphenated form.
 pub(crate) const NEW_UID: &str = "unhex(printf('%012X', CAST(unixepoch('subsec') * 1000 AS INTEGER)) \
@@ -958,6 +985,19 @@ pub enum StoreError {
         "the note of document {doc} was changed elsewhere, so nothing was written (reload the document)"
     )]
     StaleDocumentNote { doc: DocId },
+    // The link to a team server (store/sync.rs).
+    #[error(
+        "this project is not linked to a team server; link it first with `tawsim link --db PROJECT postgres://NAME@HOST:5432/DATABASE`"
+    )]
+    NotLinked,
+    #[error(
+        "this project is already linked to {server} as {login}; sync it with that server, or link a new project file to {wanted}"
+    )]
+    LinkedElsewhere {
+        server: String,
+        login: String,
+        wanted: String,
+    },
     // Assignments (store/assign.rs).
     #[error(
         "no annotator was named to assign documents to; name at least one, nothing was assigned"
