@@ -32,12 +32,10 @@ use std::time::{Duration, Instant};
 use tawsim::model::{AnnotatorId, Change, CharRange, DocId, Origin, SpanId};
 use tawsim::store::Store;
 
+use support::{FRAME, distribution, ms};
+
 /// Documents the child process imports.
 const DOCUMENTS: usize = 200_000;
-/// One frame at 60 frames a second.
-const FRAME: Duration = Duration::from_micros(16_667);
-/// A frame's wait above this leaves too little of the frame to draw it.
-const SLOW: Duration = Duration::from_millis(16);
 /// How long the baseline runs.
 const BASELINE: Duration = Duration::from_secs(10);
 /// Frames between two checks of what the window's connection sees.
@@ -204,53 +202,6 @@ impl Window {
         }
         run
     }
-}
-
-/// The value below which a share `q` of the sorted `values` lie.
-fn quantile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let k = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
-    sorted[k - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
-}
-
-/// count, p50, p90, p99, max and a coarse histogram of `values`.
-fn distribution(name: &str, values: &[Duration]) {
-    let mut sorted = values.to_vec();
-    sorted.sort();
-    let over = sorted.iter().filter(|&&d| d > SLOW).count();
-    println!(
-        "  {name}: n {}, p50 {}, p90 {}, p99 {}, max {}, > 16 ms: {over}",
-        sorted.len(),
-        ms(quantile(&sorted, 0.5)),
-        ms(quantile(&sorted, 0.9)),
-        ms(quantile(&sorted, 0.99)),
-        ms(sorted.last().copied().unwrap_or_default()),
-    );
-    let edges_ms = [1.0, 2.0, 5.0, 10.0, 14.0, 16.0, 20.0, 33.4, 50.0];
-    let mut line = String::from("    histogram:");
-    let mut low = 0.0;
-    for &high in edges_ms.iter().chain(std::iter::once(&f64::INFINITY)) {
-        let n = sorted
-            .iter()
-            .filter(|d| {
-                let v = d.as_secs_f64() * 1e3;
-                v >= low && v < high
-            })
-            .count();
-        if high.is_finite() {
-            line.push_str(&format!(" [{low}, {high}) {n};"));
-        } else {
-            line.push_str(&format!(" ≥ {low} {n}"));
-        }
-        low = high;
-    }
-    println!("{line}");
 }
 
 fn report(name: &str, run: &Run, wall: Duration) {
