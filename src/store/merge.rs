@@ -928,35 +928,14 @@ impl Store {
                 let src_span: Option<i64> = row.get(5).during("read an event")?;
                 let before: String = row.get(6).during("read an event")?;
                 let after: String = row.get(7).during("read an event")?;
-                let actor = match actor {
-                    Some(a) => match maps.annotators.get(&a) {
-                        Some(&a) => Some(a),
-                        None => {
-                            report.events_skipped += 1;
-                            continue;
-                        }
-                    },
-                    None => None,
-                };
-                let doc = match src_doc {
-                    Some(d) => match map_doc(&tx, d)? {
-                        Some(d) => Some(d),
-                        None => {
-                            report.events_skipped += 1;
-                            continue;
-                        }
-                    },
-                    None => None,
-                };
-                let span = match src_span {
-                    Some(s) => match map_span(&tx, s)? {
-                        Some(s) => Some(s),
-                        None => {
-                            report.events_skipped += 1;
-                            continue;
-                        }
-                    },
-                    None => None,
+                // An event naming a record the file does not show is left out.
+                let (Some(actor), Some(doc), Some(span)) = (
+                    translate(actor, |a| Ok(maps.annotators.get(&a).copied()))?,
+                    translate(src_doc, |d| map_doc(&tx, d))?,
+                    translate(src_span, |s| map_span(&tx, s))?,
+                ) else {
+                    report.events_skipped += 1;
+                    continue;
                 };
                 let mut before: Value = serde_json::from_str(&before).unwrap_or(Value::Null);
                 let mut after: Value = serde_json::from_str(&after).unwrap_or(Value::Null);
@@ -1260,6 +1239,18 @@ pub(super) fn free_name(conn: &Connection, table: &str, base: &str) -> Result<St
             return Ok(name);
         }
         n += 1;
+    }
+}
+
+/// `Some(None)` for no id, `Some(Some(local))` for an id `map` knows, `None`
+/// for an id it does not.
+fn translate(
+    id: Option<i64>,
+    map: impl FnOnce(i64) -> Result<Option<i64>, StoreError>,
+) -> Result<Option<Option<i64>>, StoreError> {
+    match id {
+        None => Ok(Some(None)),
+        Some(id) => Ok(map(id)?.map(Some)),
     }
 }
 
