@@ -251,6 +251,7 @@ fn annotator_name_is_asked_once_and_saved_per_machine() {
     let mut harness = Harness::builder()
         .with_size(egui::Vec2::new(1280.0, 860.0))
         .with_step_dt(1.0 / 60.0)
+        .with_max_steps(400)
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
     harness.run();
     assert_eq!(harness.state().annotator_name(), None);
