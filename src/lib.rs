@@ -15,6 +15,7 @@ pub mod schema;
 pub mod server;
 pub mod settings;
 pub mod store;
+pub mod suggest;
 pub mod sync;
 pub mod text;
 pub mod ui;
