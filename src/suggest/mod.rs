@@ -32,6 +32,11 @@
 //! suggestions of different labels may overlap (a CASUALTY phrase can contain
 //! a PLACE), as annotators' spans may.
 
+pub mod actor;
+pub mod casualty;
+pub mod date;
+pub mod place;
+pub mod project;
 pub mod words;
 
 use crate::model::{Attrs, CharRange};
@@ -96,6 +101,31 @@ pub struct Suggestion {
     /// A short reason for a person, e.g. "month name + year" or "gazetteer:
     /// Syria, city".
     pub reason: String,
+}
+
+/// Run the `enabled` recognisers on `text` (the project matcher only when
+/// `matcher` is given) and resolve overlaps.
+pub fn suggest(
+    text: &str,
+    enabled: &[Recogniser],
+    matcher: Option<&project::Matcher>,
+) -> Vec<Suggestion> {
+    let ws = words::words(text);
+    let mut all = Vec::new();
+    for r in enabled {
+        match r {
+            Recogniser::Date => all.extend(date::recognise(text, &ws)),
+            Recogniser::Casualty => all.extend(casualty::recognise(text, &ws)),
+            Recogniser::Place => all.extend(place::recognise(text, &ws)),
+            Recogniser::Actor => all.extend(actor::recognise(text, &ws)),
+            Recogniser::Project => {
+                if let Some(m) = matcher {
+                    all.extend(m.recognise(text, &ws));
+                }
+            }
+        }
+    }
+    resolve_overlaps(all)
 }
 
 /// Resolve overlaps between suggestions of the same label (see the module
