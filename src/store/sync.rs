@@ -157,6 +157,56 @@ impl Store {
         link_state(&self.conn)
     }
 
+    /// How many of the linked person's own changes wait to go to the server:
+    /// their audit rows after the pushed watermark (not pulled ones, not
+    /// local bookkeeping such as `annotator.create`, see [`LOCAL_ACTIONS`]).
+    /// 0 when the project is not linked. What the app's status bar shows as
+    /// "N changes waiting".
+    pub fn sync_waiting(&self) -> Result<u64, StoreError> {
+        let Some(link) = self.sync_link()? else {
+            return Ok(0);
+        };
+        let Some(me) = local_annotator(&self.conn, link.person)? else {
+            return Ok(0);
+        };
+        let local = LOCAL_ACTIONS
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT count(*) FROM audit
+             WHERE id > ?1 AND (import_id IS NULL OR import_id <> ?2)
+               AND action NOT IN ({local})
+               AND (actor = ?3 OR actor IN (SELECT id FROM annotators WHERE joined_into = ?3))"
+        );
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row(params![link.pushed, link.pull_import, me], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .map(|n| n.max(0) as u64)
+            .during("count the changes waiting for the team server")
+    }
+
+    /// The local annotator the linked person works as, and its name here;
+    /// `None` when the project is not linked.
+    pub fn linked_annotator(&self) -> Result<Option<(AnnotatorId, String)>, StoreError> {
+        let Some(link) = self.sync_link()? else {
+            return Ok(None);
+        };
+        let Some(id) = local_annotator(&self.conn, link.person)? else {
+            return Ok(None);
+        };
+        self.conn
+            .prepare_cached("SELECT name FROM annotators WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get::<_, String>(0)).optional())
+            .map(|name| name.map(|name| (id, name)))
+            .during("look up the linked annotator")
+    }
+
     /// The highest server `seq` of `table` applied here (0: none yet).
     pub fn sync_cursor(&self, table: &str) -> Result<i64, StoreError> {
         match state_value(&self.conn, &cursor_key(table))? {

@@ -32,6 +32,8 @@
 //! from `PGPASSWORD`, `~/.pgpass` or a prompt; see
 //! [`crate::server::connection`]), reads the person's current role and the
 //! people of the server (new people become annotators), pushes, then pulls.
+//! In the app, rounds run on a background thread of their own right after
+//! each action and every few seconds ([`worker`]).
 //!
 //! # Push
 //!
@@ -160,6 +162,7 @@
 //! of spans into it are refused and reported.
 
 pub mod records;
+pub mod worker;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -193,6 +196,8 @@ pub enum SyncError {
         "{login} is no longer a person of the team server {server} (removed, or the server was set up anew); ask an admin to add them again"
     )]
     NoLongerAPerson { login: String, server: String },
+    #[error("cannot start the team-server sync: {0}")]
+    Thread(std::io::Error),
     #[error(
         "this project is linked as {linked}, but {server} logs in as {login}; sync with the linked person's login"
     )]

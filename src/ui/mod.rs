@@ -18,6 +18,7 @@ mod layers;
 pub mod merge;
 mod review;
 pub mod search;
+pub mod sync;
 pub mod text_engine;
 pub mod text_input;
 
@@ -115,6 +116,8 @@ pub enum Command {
     Assign(crate::store::AssignPlan),
     /// Open the next document ready for review, in review mode.
     NextReady,
+    /// File ▸ Team server… and the sync (see [`sync`]).
+    Team(sync::TeamCommand),
 }
 
 /// An entry of the command table: what it is called, its shortcut, what it does.
@@ -296,6 +299,8 @@ pub struct App {
     /// The indexer's count of documents when the list was last refreshed
     /// for it, and when.
     indexed_seen: (usize, Option<Instant>),
+    /// The team server's sync and its window.
+    team: sync::TeamUi,
 }
 
 /// After this long waiting for the project file, the user is told what holds it.
@@ -348,6 +353,7 @@ impl App {
             waiting_note: None,
             indexer: None,
             indexed_seen: (0, None),
+            team: sync::TeamUi::default(),
         };
         // The window's own writes wait only a few milliseconds for the lock
         // (taking it between two transactions of an import); a longer wait
@@ -360,7 +366,10 @@ impl App {
                 anyhow::Error::from(error)
             )),
         }
-        match app.settings.annotator.clone() {
+        // In a project linked to a team server, the annotator is the
+        // linked person; otherwise the name saved on this machine.
+        let linked = app.store.linked_annotator().unwrap_or(None);
+        match linked.map(|(_, name)| name).or(app.settings.annotator.clone()) {
             Some(name) => app.run(Command::SetAnnotator(name)),
             None => app.name_prompt = Some(String::new()),
         }
@@ -490,6 +499,8 @@ impl App {
         );
         self.poll_merge();
         self.poll_assign(ui.ctx());
+        self.poll_sync(ui.ctx());
+        self.team_window(ui.ctx());
         merge::merge_ui(
             ui.ctx(),
             &mut self.merge,
@@ -656,6 +667,9 @@ impl App {
                         self.commands
                             .push(Command::MergeDialog(merge::MergeCommand::Pick));
                     }
+                    if ui.button("Team server…").clicked() {
+                        self.commands.push(Command::Team(sync::TeamCommand::Open));
+                    }
                     if ui.button("Label schema…").clicked() {
                         self.commands.push(Command::OpenSchemaDialog);
                     }
@@ -766,6 +780,7 @@ impl App {
                         ui.label(format!("selection {}–{}", sel.start(), sel.end()));
                     }
                 }
+                self.sync_status_bar(ui);
                 if let Some(status) = self.waiting_note.as_ref().or(self.status.as_ref()) {
                     ui.separator();
                     let color = if status.error {
@@ -1090,6 +1105,9 @@ impl App {
         let result = self.try_run(command);
         if changes_list {
             self.browser.changed();
+            if result.is_ok() {
+                self.poke_sync();
+            }
         }
         let failed = match result {
             Err(error) if is_locked(&error) => Some(error),
@@ -1185,6 +1203,7 @@ impl App {
             }
             Command::ImportDialog(command) => self.run_import_command(command)?,
             Command::MergeDialog(command) => self.run_merge_command(command)?,
+            Command::Team(command) => self.run_team_command(command)?,
             Command::SetAnnotator(name) => {
                 let id = self.store.annotator_id(&name)?;
                 self.annotator = Some((id, name.clone()));

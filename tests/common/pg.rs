@@ -38,6 +38,9 @@ pub struct Cluster {
     bin: PathBuf,
     run_as: Option<String>,
     pub port: u16,
+    /// The server's `-o` options of `pg_ctl start` (port, socket, settings),
+    /// for [`Cluster::start_again`] and [`Cluster::restart`].
+    options: String,
     /// With TLS on: the certificate of the authority that signed the
     /// server's certificate (for `localhost` and `127.0.0.1`).
     pub ca_cert: Option<PathBuf>,
@@ -102,6 +105,7 @@ impl Cluster {
             bin,
             run_as,
             port: 0,
+            options: String::new(),
             ca_cert: None,
         };
         let data = cluster.data();
@@ -153,6 +157,7 @@ impl Cluster {
             ) {
                 Ok(_) => {
                     cluster.port = port;
+                    cluster.options = options;
                     return Ok(cluster);
                 }
                 Err(error) => {
@@ -285,6 +290,64 @@ impl Cluster {
             ));
         }
         Ok(output)
+    }
+
+    /// Stop the server (`pg_ctl stop -m fast`: sessions are ended, the
+    /// clients' connections cut), as a server that goes away does.
+    pub fn stop(&self) {
+        let data = self.data();
+        self.run_tool(
+            "pg_ctl",
+            &["-D", path_str(&data).unwrap(), "-m", "fast", "-w", "stop"],
+        )
+        .unwrap_or_else(|e| panic!("stopping the test cluster: {e}"));
+    }
+
+    /// Start the stopped server again, on the same port.
+    pub fn start_again(&self) {
+        let data = self.data();
+        let log = self.dir.path().join("server.log");
+        self.run_tool(
+            "pg_ctl",
+            &[
+                "-D",
+                path_str(&data).unwrap(),
+                "-l",
+                path_str(&log).unwrap(),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &self.options,
+                "start",
+            ],
+        )
+        .unwrap_or_else(|e| panic!("starting the test cluster again: {e}"));
+    }
+
+    /// `pg_ctl restart -m fast`: every session is ended, the server comes
+    /// back on the same port.
+    pub fn restart(&self) {
+        let data = self.data();
+        let log = self.dir.path().join("server.log");
+        self.run_tool(
+            "pg_ctl",
+            &[
+                "-D",
+                path_str(&data).unwrap(),
+                "-l",
+                path_str(&log).unwrap(),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &self.options,
+                "restart",
+            ],
+        )
+        .unwrap_or_else(|e| panic!("restarting the test cluster: {e}"));
     }
 
     /// `postgres://USER:PASSWORD@127.0.0.1:PORT/DB`.
