@@ -26,6 +26,19 @@
 //! two events of one record by their uids, which the server's state tables
 //! do not keep.
 //!
+//! # Change notifications
+//!
+//! A push that wrote anything also runs `NOTIFY tawsim_changes`
+//! ([`CHANGE_CHANNEL`], no payload) in its transaction; PostgreSQL delivers
+//! it when the push commits, and not at all if it rolls back. The app keeps
+//! one extra connection per project that has run `LISTEN tawsim_changes`
+//! ([`Server::listen_for_changes`], [`Server::wait_for_change`]) and starts
+//! a round as soon as a notification arrives, so another person's action
+//! reaches the window without waiting for the next timed round. The
+//! notification says only that something changed, never what: the round's
+//! pull reads what the person may read, as always. Any role may listen and
+//! notify; a notification sent by hand costs a pull of nothing new.
+//!
 //! # What a push leaves out
 //!
 //! The store sends only what the person's role may write; the server then
@@ -49,6 +62,9 @@ use crate::sync::records::{
     AssignmentRecord, DocumentRecord, EventRecord, LayerRecord, Outgoing, PersonRecord,
     SchemaRecord, SpanRecord,
 };
+
+/// The channel a committed push notifies (see "Change notifications").
+pub const CHANGE_CHANNEL: &str = "tawsim_changes";
 
 /// What one push did on the server.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,9 +139,47 @@ impl Server {
             pushed: &mut pushed,
         };
         w.write_all(&mut tx, out)?;
+        if pushed.tables.values().any(|(_, written)| *written > 0) {
+            // Delivered to the listeners when (and only if) the push commits.
+            tx.batch_execute(&format!("NOTIFY {CHANGE_CHANNEL}"))
+                .map_err(|e| sql_error("announce the push", &url, e))?;
+        }
         tx.commit()
             .map_err(|e| sql_error("commit the push", &url, e))?;
         Ok(pushed)
+    }
+
+    /// Listen on this connection for [`CHANGE_CHANNEL`] (see "Change
+    /// notifications"); then [`Server::wait_for_change`].
+    pub fn listen_for_changes(&mut self) -> Result<(), ServerError> {
+        let url = self.url().to_string();
+        self.client()
+            .batch_execute(&format!("LISTEN {CHANGE_CHANNEL}"))
+            .map_err(|e| sql_error("listen for changes", &url, e))
+    }
+
+    /// Wait up to `timeout` for a push of someone's to commit; `true` if
+    /// one did (the notifications that arrived meanwhile are all taken).
+    /// An error means the connection is gone.
+    pub fn wait_for_change(&mut self, timeout: std::time::Duration) -> Result<bool, ServerError> {
+        use postgres::fallible_iterator::FallibleIterator as _;
+        let url = self.url().to_string();
+        let mut notifications = self.client().notifications();
+        let first = notifications
+            .timeout_iter(timeout)
+            .next()
+            .map_err(|e| sql_error("wait for changes", &url, e))?;
+        if first.is_none() {
+            return Ok(false);
+        }
+        // Fold the ones already here into this one.
+        while notifications
+            .iter()
+            .next()
+            .map_err(|e| sql_error("wait for changes", &url, e))?
+            .is_some()
+        {}
+        Ok(true)
     }
 
     /// Begin a pull: one read-only snapshot of the server (repeatable read),

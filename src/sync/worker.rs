@@ -7,6 +7,9 @@
 //! - right after an action of the user (the app calls [`SyncWorker::poke`]
 //!   once the action has committed locally; pokes that arrive during a
 //!   round are folded into one more round);
+//! - as soon as someone else's push commits on the server: a second
+//!   connection listens for the server's change notifications (see
+//!   "Change notifications" in [`crate::server::sync`]);
 //! - every [`ONLINE_INTERVAL`] while the server answers;
 //! - while it does not, after a back-off that doubles from
 //!   [`OFFLINE_FIRST_RETRY`] up to [`OFFLINE_MAX_RETRY`] (an action still
@@ -39,6 +42,7 @@
 //! this thread's memory for the session; it is never written to the project
 //! or the settings, and never shown.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
@@ -133,8 +137,13 @@ impl Default for SyncStatus {
 
 enum Msg {
     Poke,
+    /// The server announced a committed push.
+    Remote,
     Password(String),
-    Link { url: String, password: String },
+    Link {
+        url: String,
+        password: String,
+    },
     Stop,
 }
 
@@ -155,6 +164,9 @@ impl SyncWorker {
         let shared = Arc::new(Mutex::new(SyncStatus::default()));
         let (tx, rx) = mpsc::channel();
         let mut worker = Worker {
+            tx: tx.clone(),
+            listening: Arc::new(AtomicBool::new(false)),
+            stopped: Arc::new(AtomicBool::new(false)),
             store,
             server: None,
             password: None,
@@ -205,6 +217,12 @@ fn lock(shared: &Mutex<SyncStatus>) -> MutexGuard<'_, SyncStatus> {
 }
 
 struct Worker {
+    /// For the listener thread's messages.
+    tx: Sender<Msg>,
+    /// Whether a listener thread holds a listening connection.
+    listening: Arc<AtomicBool>,
+    /// Set when the worker stops, so the listener ends too.
+    stopped: Arc<AtomicBool>,
     store: Store,
     server: Option<Server>,
     password: Option<String>,
@@ -265,13 +283,20 @@ impl Worker {
                     due = self.linked();
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.stopped.store(true, Ordering::Relaxed);
+                    return;
+                }
             };
             // Fold everything already queued into one round.
             let mut link = None;
             for msg in std::iter::once(first).chain(rx.try_iter()) {
                 match msg {
-                    Msg::Stop => return,
+                    Msg::Stop => {
+                        self.stopped.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    Msg::Remote => {}
                     Msg::Poke => {
                         if let Ok(n) = self.store.sync_waiting() {
                             self.update(|s| s.waiting = n);
@@ -309,6 +334,7 @@ impl Worker {
         match result {
             Ok(report) => {
                 self.offline_wait = OFFLINE_FIRST_RETRY;
+                self.keep_listening();
                 let summary = summarise(&report);
                 let changed = summary.pulled > 0;
                 self.update(|s| {
@@ -338,6 +364,34 @@ impl Worker {
                     s.rounds += 1;
                 });
             }
+        }
+    }
+
+    /// Start the listener thread unless one listens already.
+    fn keep_listening(&mut self) {
+        if self.listening.load(Ordering::Relaxed) {
+            return;
+        }
+        let url = match self.store.sync_link() {
+            Ok(Some(link)) => match self.url(&link.server) {
+                Ok(url) => url,
+                Err(_) => return,
+            },
+            _ => return,
+        };
+        self.listening.store(true, Ordering::Relaxed);
+        let listening = Arc::clone(&self.listening);
+        let stopped = Arc::clone(&self.stopped);
+        let tx = self.tx.clone();
+        let spawned = thread::Builder::new()
+            .name("tawsim sync listener".into())
+            .spawn(move || {
+                listen(&url, &tx, &stopped);
+                listening.store(false, Ordering::Relaxed);
+            });
+        if spawned.is_err() {
+            // Timed rounds still run.
+            self.listening.store(false, Ordering::Relaxed);
         }
     }
 
@@ -399,6 +453,31 @@ impl Worker {
         }
     }
 }
+
+/// Listen for the server's change notifications and pass each on as
+/// [`Msg::Remote`], until the connection goes or the worker stops.
+fn listen(url: &ServerUrl, tx: &Sender<Msg>, stopped: &AtomicBool) {
+    let Ok(mut server) = Server::connect(url) else {
+        return;
+    };
+    if server.listen_for_changes().is_err() {
+        return;
+    }
+    while !stopped.load(Ordering::Relaxed) {
+        match server.wait_for_change(LISTEN_CHECK) {
+            Ok(true) => {
+                if tx.send(Msg::Remote).is_err() {
+                    return;
+                }
+            }
+            Ok(false) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// How often the listener looks whether the worker stopped.
+const LISTEN_CHECK: Duration = Duration::from_secs(5);
 
 /// A plain message as an error (so `{:#}` prints it as the rest).
 #[derive(Debug)]
