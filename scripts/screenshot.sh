@@ -2,14 +2,17 @@
 # Take a screenshot of the real app under Xvfb, with the bundled sample
 # article and a few tagged spans, to look at it as a user would.
 #
-# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review|search|indexing|team]
+# Usage: scripts/screenshot.sh [OUT.png] [light|dark] [review|search|indexing|team|sync]
 # With `review`, the script opens Review ▸ Review mode before the shot; with
 # `search`, it opens the search window (Ctrl+F), types «ادلب» and marks the
 # second hit with Down; `indexing` does the same right after importing
 # 100,000 generated news documents with `tawsim import --no-index`, while the
 # app's search index is still catching up; `team` assigns the documents to
 # demo, omar and «ليلى» (two each, `tawsim assign`), so the list opens on
-# "assigned to me" with each document's assignees.
+# "assigned to me" with each document's assignees; `sync` starts a throwaway
+# PostgreSQL cluster (Debian's postgresql, as the postgres user), makes it a
+# team server with `tawsim server init`, links the demo project as the admin
+# demo, and opens File ▸ Team server… with the status bar's sync state.
 # Needs (installed here with apt-get when missing, as root): xvfb, imagemagick,
 # xdotool and Mesa's software OpenGL.
 set -euo pipefail
@@ -51,10 +54,30 @@ if [ "$mode" = team ]; then
     --per-document 2 --seed 7 >/dev/null
 fi
 
+pg_cleanup=:
+if [ "$mode" = sync ]; then
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  pgdir=$(mktemp -d)
+  chown postgres "$pgdir"
+  port=${PG_PORT:-55439}
+  su postgres -c "$pgbin/initdb -D $pgdir/data -U pgsuper --auth-local=trust --auth-host=trust" >/dev/null
+  su postgres -c "$pgbin/pg_ctl -D $pgdir/data -l $pgdir/log -w -o '-p $port -k $pgdir -c listen_addresses=127.0.0.1' start" >/dev/null
+  pg_cleanup="su postgres -c '$pgbin/pg_ctl -D $pgdir/data -m immediate stop' >/dev/null 2>&1; rm -rf $pgdir"
+  psql -q -h 127.0.0.1 -p "$port" -U pgsuper postgres \
+    -c "CREATE ROLE lead LOGIN CREATEROLE PASSWORD 'lead-pw'" \
+    -c "CREATE DATABASE team OWNER lead ENCODING 'UTF8' TEMPLATE template0"
+  target/release/tawsim server init "postgres://lead:lead-pw@127.0.0.1:$port/team" >/dev/null
+  TAWSIM_NEW_PASSWORD=demo-pw target/release/tawsim server user add \
+    --server "postgres://lead:lead-pw@127.0.0.1:$port/team" demo --role admin >/dev/null
+  PGPASSWORD=demo-pw target/release/tawsim link --db "$home/demo.db" \
+    "postgres://demo@127.0.0.1:$port/team" >/dev/null
+  export PGPASSWORD=demo-pw
+fi
+
 display=:${DISPLAY_NUM:-99}
 Xvfb "$display" -screen 0 1440x900x24 >/dev/null 2>&1 &
 xvfb=$!
-trap 'kill $app $xvfb 2>/dev/null || true; rm -rf "$home"' EXIT
+trap 'kill $app $xvfb 2>/dev/null || true; eval "$pg_cleanup"; rm -rf "$home"' EXIT
 sleep 1
 export DISPLAY=$display
 export LIBGL_ALWAYS_SOFTWARE=1
@@ -80,6 +103,13 @@ if [ "$mode" = search ] || [ "$mode" = indexing ]; then
   sleep 2
   xdotool key Down
   sleep 1
+fi
+if [ "$mode" = sync ]; then
+  # File ▸ Team server…
+  xdotool mousemove 20 11 click 1
+  sleep 1
+  xdotool mousemove 70 111 click 1
+  sleep 2
 fi
 mkdir -p "$(dirname "$out")"
 import -window root "$out"

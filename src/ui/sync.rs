@@ -13,7 +13,7 @@
 //!
 //! | state | text |
 //! |---|---|
-//! | synced, nothing waiting | `synced 14:02` |
+//! | synced, nothing waiting | `synced 14:02 UTC` |
 //! | synced or syncing, with changes waiting | `3 changes waiting` / `syncing… 3 changes waiting` |
 //! | offline | `offline · 3 changes waiting · retrying in 8 s` (the reason in the tooltip) |
 //! | password needed | `team server: password needed` (File ▸ Team server… asks for it) |
@@ -106,7 +106,7 @@ pub fn status_text(status: &SyncStatus) -> String {
         SyncState::Syncing if waiting.is_empty() => "syncing…".to_owned(),
         SyncState::Syncing => format!("syncing… {waiting}"),
         SyncState::Synced { .. } if !waiting.is_empty() => waiting,
-        SyncState::Synced { at } => format!("synced {}", clock(*at)),
+        SyncState::Synced { at } => format!("synced {} UTC", clock(*at)),
         SyncState::Offline {
             since, retry_in, ..
         } => {
@@ -164,7 +164,7 @@ fn status_detail(status: &SyncStatus) -> String {
     lines.join("\n")
 }
 
-/// Local wall-clock time as HH:MM (UTC when the offset is unknown).
+/// The time of day as HH:MM, UTC (tawsim keeps no time-zone data).
 fn clock(at: SystemTime) -> String {
     let secs = at
         .duration_since(SystemTime::UNIX_EPOCH)
