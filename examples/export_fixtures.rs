@@ -3,8 +3,9 @@
 //!
 //! `cargo run --example export_fixtures -- OUT_DIR [NEWSFANE_FILE]` writes
 //! `OUT_DIR/{sample,newsfane}.tawsim` and, for each, `OUT_DIR/<name>/` with
-//! `export.jsonl`, `brat/`, `export.conll`, `hf/`, `export.csv` and their
-//! manifests. The sample project is the bundled article tagged by `layla`
+//! `export.jsonl`, `brat/`, `export.conll`, `hf/` (a dataset folder),
+//! `spacy/` (`data.spacy`, a DocBin), `export.csv` and their manifests. The
+//! sample project is the bundled article tagged by `layla`
 //! (tests/export_fixture); NewsFANE is read from its CoNLL file into layer
 //! `newsfane`. An existing OUT_DIR is replaced.
 
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
             (Format::Brat, "brat"),
             (Format::Conll, "export.conll"),
             (Format::Hf, "hf"),
+            (Format::Spacy, "spacy"),
             (Format::Csv, "export.csv"),
         ] {
             let opts = ExportOptions {

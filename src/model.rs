@@ -124,6 +124,9 @@ pub enum Origin {
     Manual,
     /// Brought in by an import.
     Imported,
+    /// A suggestion (see [`crate::suggest`]) the annotator accepted into
+    /// their layer; the span keeps the recogniser as `model` and its score.
+    Suggested,
 }
 
 impl Origin {
@@ -131,6 +134,7 @@ impl Origin {
         match self {
             Origin::Manual => "manual",
             Origin::Imported => "imported",
+            Origin::Suggested => "suggested",
         }
     }
 
@@ -138,6 +142,7 @@ impl Origin {
         match s {
             "manual" => Some(Origin::Manual),
             "imported" => Some(Origin::Imported),
+            "suggested" => Some(Origin::Suggested),
             _ => None,
         }
     }
@@ -251,6 +256,19 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// The acting annotator rejects the suggestion `label` over `range` of
+    /// `doc`: it is never suggested to them again in that document.
+    RejectSuggestion {
+        doc: DocId,
+        range: CharRange,
+        label: String,
+    },
+    /// The acting annotator takes back their rejection of a suggestion.
+    UnrejectSuggestion {
+        doc: DocId,
+        range: CharRange,
+        label: String,
+    },
 }
 
 /// What a [`Change`] is about.
@@ -288,6 +306,16 @@ impl Change {
                 from: to.clone(),
                 to: from.clone(),
             },
+            Change::RejectSuggestion { doc, range, label } => Change::UnrejectSuggestion {
+                doc: *doc,
+                range: *range,
+                label: label.clone(),
+            },
+            Change::UnrejectSuggestion { doc, range, label } => Change::RejectSuggestion {
+                doc: *doc,
+                range: *range,
+                label: label.clone(),
+            },
         }
     }
 
@@ -301,7 +329,9 @@ impl Change {
             | Change::Unreject { span }
             | Change::SetAttrs { span, .. }
             | Change::SetNote { span, .. } => Target::Span(*span),
-            Change::DocumentNote { doc, .. } => Target::Document(*doc),
+            Change::DocumentNote { doc, .. }
+            | Change::RejectSuggestion { doc, .. }
+            | Change::UnrejectSuggestion { doc, .. } => Target::Document(*doc),
         }
     }
 

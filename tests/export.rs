@@ -407,7 +407,7 @@ fn hf_tags_index_labels_json_and_match_the_conll_tags() {
         ]
     );
     let mut from_hf = Vec::new();
-    for line in jsonl_lines(&hf.join("data.jsonl")) {
+    for line in jsonl_lines(&hf.join("data/train.jsonl")) {
         let tokens = line["tokens"].as_array().unwrap();
         let tags = line["ner_tags"].as_array().unwrap();
         assert_eq!(tokens.len(), tags.len());
@@ -423,7 +423,104 @@ fn hf_tags_index_labels_json_and_match_the_conll_tags() {
     let conll_text = std::fs::read_to_string(&conll).unwrap();
     let from_conll: Vec<&str> = conll_text.lines().collect();
     assert_eq!(from_hf, from_conll);
-    assert_eq!(m.files, ["data.jsonl", "labels.json"]);
+    assert_eq!(m.files, ["README.md", "data/train.jsonl", "labels.json"]);
+}
+
+/// The YAML header of a dataset card (between the `---` lines).
+fn card_header(card: &str) -> &str {
+    let rest = card.strip_prefix("---\n").expect("the card opens with ---");
+    &rest[..rest.find("\n---\n").expect("the header ends with ---")]
+}
+
+#[test]
+fn hf_card_declares_the_data_files_and_class_label_names_and_says_what_the_data_is() {
+    let p = project();
+    let hf = p.root.join("hf");
+    let m = export(&p.store, &opts(Format::Hf, &hf, "layla")).unwrap();
+    let card = std::fs::read_to_string(hf.join("README.md")).unwrap();
+    let header = card_header(&card);
+    // The loader reads only the files the configs name, under data/.
+    assert!(
+        header.contains(
+            "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: \"data/train.jsonl\"\ndataset_info:"
+        ),
+        "{header}"
+    );
+    // ner_tags is a ClassLabel whose names are labels.json, in order.
+    let names: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(hf.join("labels.json")).unwrap()).unwrap();
+    let declared: Vec<String> = header
+        .split("        names:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let (key, value) = line.trim().split_once(": ").unwrap();
+            assert_eq!(key, format!("\"{i}\""));
+            serde_json::from_str(value).unwrap()
+        })
+        .collect();
+    assert_eq!(declared, names);
+    assert!(
+        header.contains("language:\n- ar\nlicense: null"),
+        "{header}"
+    );
+    // The text says what the data is: schema, counts, layers, policies, licence.
+    let sentences = jsonl_lines(&hf.join("data/train.jsonl")).len();
+    let schema = m.schema.as_ref().unwrap();
+    for needle in [
+        format!("Label schema: `{}` version {}", schema.name, schema.version),
+        format!("| train | {sentences} |"),
+        format!("- Documents: {}.", m.documents),
+        "- Entities: 30 (ACTOR 5, CASUALTY 2, DATE 4, EVENT 1, PLACE 18).".to_owned(),
+        "- Layers: `layla` (`--layer layla`).".to_owned(),
+        "| `token_split_at_span_edge` | 4 |".to_owned(),
+        "| `overlapping_span_left_out` | 1 |".to_owned(),
+        "fills in `license`".to_owned(),
+    ] {
+        assert!(card.contains(&needle), "{needle:?} not in\n{card}");
+    }
+}
+
+#[test]
+fn hf_split_declares_only_the_parts_that_hold_sentences() {
+    let p = project();
+    let hf = p.root.join("hf");
+    let o = ExportOptions {
+        split: Some(Split::parse("50,0,50", 3).unwrap()),
+        ..opts(Format::Hf, &hf, "layla")
+    };
+    let m = export(&p.store, &o).unwrap();
+    let parts = m.split.as_ref().unwrap().documents;
+    let card = std::fs::read_to_string(hf.join("README.md")).unwrap();
+    let header = card_header(&card);
+    assert!(!header.contains("validation"), "{header}");
+    assert!(!hf.join("data/validation.jsonl").exists());
+    for (name, docs) in [("train", parts[0]), ("test", parts[2])] {
+        let file = format!("data/{name}.jsonl");
+        assert_eq!(hf.join(&file).exists(), docs > 0, "{file}");
+        assert_eq!(
+            header.contains(&format!("  - split: {name}\n    path: \"{file}\"")),
+            docs > 0,
+            "{header}"
+        );
+    }
+    let ids: Vec<String> = ["train", "test"]
+        .iter()
+        .filter(|n| hf.join(format!("data/{n}.jsonl")).exists())
+        .flat_map(|n| jsonl_lines(&hf.join(format!("data/{n}.jsonl"))))
+        .map(|l| {
+            l["id"]
+                .as_str()
+                .unwrap()
+                .split('-')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(ids.contains(&"1".to_owned()) && ids.contains(&"2".to_owned()));
 }
 
 /// An RFC 4180 reader for the test: rows of fields.
@@ -671,6 +768,7 @@ fn a_span_whose_text_differs_from_the_document_stops_the_export_and_writes_nothi
         Format::Brat,
         Format::Conll,
         Format::Hf,
+        Format::Spacy,
         Format::Csv,
     ] {
         let out = p.root.join(format!("broken-{format}"));

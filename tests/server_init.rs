@@ -108,7 +108,10 @@ fn init_creates_the_schema_and_a_second_init_changes_nothing() {
     let url = cluster.lead_url();
     let first = ok(tawsim(&["server", "init", &url], None));
     assert!(
-        first.contains("created the tawsim server schema (version 1)"),
+        first.contains(&format!(
+            "created the tawsim server schema (version {})",
+            tawsim::server::SCHEMA_VERSION
+        )),
         "{first}"
     );
     assert!(first.contains("lead owns the schema"), "{first}");
@@ -141,7 +144,7 @@ fn init_creates_the_schema_and_a_second_init_changes_nothing() {
         )
         .unwrap()
         .get(0);
-    assert_eq!(version, "1");
+    assert_eq!(version, tawsim::server::SCHEMA_VERSION.to_string());
     let (login, role): (String, String) = {
         let row = lead
             .query_one("SELECT login::text, role FROM tawsim.people", &[])
@@ -172,7 +175,10 @@ fn init_creates_the_schema_and_a_second_init_changes_nothing() {
     let before = snapshot(&cluster);
     let second = ok(tawsim(&["server", "init", &url], None));
     assert!(
-        second.contains("already has the tawsim schema version 1; nothing changed"),
+        second.contains(&format!(
+            "already has the tawsim schema version {}; nothing changed",
+            tawsim::server::SCHEMA_VERSION
+        )),
         "{second}"
     );
     assert_eq!(snapshot(&cluster), before);
@@ -198,7 +204,10 @@ fn a_server_of_a_newer_version_is_refused_and_left_alone() {
     assert_eq!(refused.status.code(), Some(1));
     let message = stderr(&refused);
     assert!(
-        message.contains("the server's schema is version 7, newer than this tawsim knows (1)"),
+        message.contains(&format!(
+            "the server's schema is version 7, newer than this tawsim knows ({})",
+            tawsim::server::SCHEMA_VERSION
+        )),
         "{message}"
     );
     assert!(message.contains("nothing was changed"), "{message}");
@@ -228,7 +237,10 @@ fn a_server_of_a_newer_version_is_refused_and_left_alone() {
     );
     assert_eq!(refused.status.code(), Some(1));
     assert!(
-        stderr(&refused).contains("version 7, newer than this tawsim knows (1)"),
+        stderr(&refused).contains(&format!(
+            "version 7, newer than this tawsim knows ({})",
+            tawsim::server::SCHEMA_VERSION
+        )),
         "{}",
         stderr(&refused)
     );

@@ -22,6 +22,7 @@ mod merge;
 mod project;
 mod review;
 mod server;
+mod suggest;
 mod sync;
 
 pub use assign::{AssignArgs, AssignmentsArgs, UnassignArgs};
@@ -29,6 +30,7 @@ pub use merge::{JoinArgs, MergeArgs, PackArgs};
 pub use project::{AnnotatorsArgs, DocsArgs, StatsArgs};
 pub use review::{AgreementArgs, EvaluateArgs};
 pub use server::ServerArgs;
+pub use suggest::SuggestArgs;
 pub use sync::{LinkArgs, SyncArgs};
 
 use crate::io::{Format, ImportFailed, ImportOptions, LabelMap, Stage, import_paths};
@@ -86,13 +88,16 @@ pub enum Command {
     #[command(after_help = "Example:
   tawsim agreement --db news.db --layers layla,omar,ner-model --json")]
     Agreement(AgreementArgs),
-    /// Export a layer (or all, or gold) as jsonl, brat, conll, hf or csv,
-    /// with a manifest; every written span is checked against the text.
+    /// Export a layer (or all, or gold) as jsonl, brat, conll, hf, spacy, csv,
+    /// doccano or label-studio, with a manifest; every written span is
+    /// checked against the text.
     #[command(after_help = "Examples:
   tawsim export --db news.db --format jsonl --layer gold --out gold.jsonl
   tawsim export --db news.db --format conll --layer layla --only-done --out layla.conll
   tawsim export --db news.db --format hf --split 80,10,10 --seed 7 --out hf/
-  tawsim export --db news.db --format csv --offsets utf16 --out audit.csv")]
+  tawsim export --db news.db --format spacy --layer gold --split 80,10,10 --out corpus/
+  tawsim export --db news.db --format csv --offsets utf16 --out audit.csv
+  tawsim export --db news.db --format label-studio --out ls/")]
     Export(crate::export::ExportArgs),
     /// List documents with their status, review status and span counts.
     #[command(after_help = "Examples:
@@ -163,6 +168,14 @@ pub enum Command {
     #[command(after_help = "Example:
   tawsim sync --db layla.db")]
     Sync(SyncArgs),
+    /// Suggest spans (dates, casualty counts, places, actors, what the
+    /// project accepted before) for many documents and store them in a
+    /// layer, replacing each document's earlier suggestions there.
+    #[command(after_help = "Examples:
+  tawsim suggest --db news.db
+  tawsim suggest --db news.db --recognisers date,casualty --layer dates --limit 500
+  tawsim evaluate --db news.db --layer suggestions --against gold")]
+    Suggest(SuggestArgs),
 }
 
 #[derive(Args, Debug)]
@@ -171,8 +184,10 @@ pub struct ImportArgs {
     #[arg(long, value_name = "PROJECT.db")]
     pub db: PathBuf,
     /// File format. Default: by extension (.txt; .jsonl; .conll/.bio/.iob/.iob2;
-    /// .ann for brat, with its .txt beside it).
-    #[arg(long, value_parser = ["txt", "jsonl", "conll", "brat"])]
+    /// .ann for brat, with its .txt beside it). `label-studio`: a Label Studio
+    /// JSON export, a layer per annotator and per prediction model version.
+    /// `doccano`: doccano's JSONL export (UTF-16 offsets, made code points).
+    #[arg(long, value_parser = ["txt", "jsonl", "conll", "brat", "label-studio", "doccano"])]
     pub format: Option<String>,
     /// Layer for the imported spans. Default: each file's name.
     #[arg(long, value_name = "NAME")]
@@ -237,14 +252,18 @@ pub fn run(command: Command) -> ExitCode {
         Command::Server(args) => server::run(args),
         Command::Link(args) => sync::link(args),
         Command::Sync(args) => sync::sync(args),
+        Command::Suggest(args) => suggest::suggest_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("tawsim: {error:#}");
-            let usage = error
-                .downcast_ref::<ImportFailed>()
-                .is_some_and(|e| matches!(e, ImportFailed::UnknownFormat { .. }));
+            let usage = error.downcast_ref::<ImportFailed>().is_some_and(|e| {
+                matches!(
+                    e,
+                    ImportFailed::UnknownFormat { .. } | ImportFailed::ContentsNotFormat { .. }
+                )
+            });
             ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILURE })
         }
     }
@@ -252,8 +271,14 @@ pub fn run(command: Command) -> ExitCode {
 
 fn import(args: ImportArgs) -> anyhow::Result<()> {
     let map = args.map.as_deref().map(LabelMap::load).transpose()?;
+    let format = args.format.as_deref().and_then(Format::parse);
+    if format == Some(Format::LabelStudio) && args.layer.is_some() {
+        anyhow::bail!(
+            "--layer does not apply to --format label-studio: its spans go into a layer per annotator and per prediction model version; leave --layer out"
+        );
+    }
     let options = ImportOptions {
-        format: args.format.as_deref().and_then(Format::parse),
+        format,
         layer: args.layer,
         layers_from_file: args.layers_from_file,
         map,

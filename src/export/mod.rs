@@ -1,5 +1,5 @@
 //! Exports: the project's documents and spans written as jsonl, brat, conll,
-//! hf or csv, exactly, with a manifest that says what was done.
+//! hf, spacy or csv, exactly, with a manifest that says what was done.
 //!
 //! [`export`] streams documents one at a time from the store
 //! ([`Store::export_documents`]), so memory stays flat whatever the project
@@ -20,10 +20,15 @@
 //! | `csv` | the file `OUT`, manifest `OUT.manifest.json` | folder with `train.csv`, `dev.csv`, `test.csv`, `manifest.json` |
 //! | `conll` | the file `OUT`, manifest `OUT.manifest.json` | folder with `train.conll`, `dev.conll`, `test.conll`, `manifest.json` |
 //! | `brat` | folder `OUT/` with `ID.txt`, `ID.ann`, `annotation.conf`, `manifest.json` | the same with `train/`, `dev/`, `test/` subfolders |
-//! | `hf` | folder with `data.jsonl`, `labels.json`, `manifest.json` | folder with `train.jsonl`, `validation.jsonl`, `test.jsonl`, `labels.json`, `manifest.json` |
+//! | `hf` | folder with `README.md` (dataset card), `data/train.jsonl`, `labels.json`, `manifest.json` | the same with `data/train.jsonl`, `data/validation.jsonl`, `data/test.jsonl` |
+//! | `spacy` | folder with `data.spacy` (a `DocBin`), `manifest.json` | folder with `train.spacy`, `dev.spacy`, `test.spacy`, `manifest.json` |
+//! | `doccano` | the file `OUT`, manifest `OUT.manifest.json` | folder with `train.jsonl`, `dev.jsonl`, `test.jsonl`, `manifest.json` |
+//! | `label-studio` | folder with `tasks.json`, `config.xml`, `manifest.json` | folder with `train.json`, `dev.json`, `test.json`, `config.xml`, `manifest.json` |
 //!
 //! Formats are specified in their modules: [`jsonl`], [`brat`], [`conll`]
-//! (with the tokenizer and the span-edge policy), [`hf`], [`csv`].
+//! (with the tokenizer and the span-edge policy), [`hf`], [`spacy`] (the
+//! `DocBin` format), [`csv`],
+//! [`doccano`], [`labelstudio`].
 //!
 //! # Options
 //!
@@ -36,6 +41,7 @@
 //! - `--labels A,B`: only spans with these labels; the spans left out are
 //!   counted in the manifest (`labels_filter`).
 //! - `--offsets codepoint|utf16` (jsonl and csv): the unit of written offsets.
+//!   doccano is always written in UTF-16 code units, what its editor counts.
 //! - `--split 80,10,10 --seed N`: each document goes to train/dev/test by a
 //!   hash of (seed, document id) against the percentages, so a document stays
 //!   in its part when others are added; the manifest counts each part.
@@ -62,8 +68,11 @@
 pub mod brat;
 pub mod conll;
 pub mod csv;
+pub mod doccano;
 pub mod hf;
 pub mod jsonl;
+pub mod labelstudio;
+pub mod spacy;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -88,6 +97,12 @@ pub enum Format {
     Conll,
     Hf,
     Csv,
+    /// spaCy `DocBin` files, see [`spacy`].
+    Spacy,
+    /// doccano's sequence-labelling JSONL, see [`doccano`].
+    Doccano,
+    /// A Label Studio folder (tasks and labelling config), see [`labelstudio`].
+    LabelStudio,
 }
 
 impl Format {
@@ -98,6 +113,9 @@ impl Format {
             Format::Conll => "conll",
             Format::Hf => "hf",
             Format::Csv => "csv",
+            Format::Spacy => "spacy",
+            Format::Doccano => "doccano",
+            Format::LabelStudio => "label-studio",
         }
     }
 
@@ -108,6 +126,9 @@ impl Format {
             "conll" => Ok(Format::Conll),
             "hf" => Ok(Format::Hf),
             "csv" => Ok(Format::Csv),
+            "spacy" => Ok(Format::Spacy),
+            "doccano" => Ok(Format::Doccano),
+            "label-studio" => Ok(Format::LabelStudio),
             other => Err(ExportError::UnknownFormat {
                 given: other.to_owned(),
             }),
@@ -116,7 +137,11 @@ impl Format {
 
     /// Whether the output is a folder (else one file plus a manifest beside it).
     fn is_folder(self, split: bool) -> bool {
-        split || matches!(self, Format::Brat | Format::Hf)
+        split
+            || matches!(
+                self,
+                Format::Brat | Format::Hf | Format::LabelStudio | Format::Spacy
+            )
     }
 }
 
@@ -271,7 +296,8 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum)]
     pub format: Format,
-    /// Output file (jsonl, csv, conll) or folder (brat, hf, or any format with --split).
+    /// Output file (jsonl, csv, conll, doccano) or folder (brat, hf, spacy,
+    /// label-studio, or any format with --split).
     #[arg(long)]
     pub out: PathBuf,
     /// A layer name (an annotator or an imported layer), `gold`, or `all` with provenance.
@@ -348,7 +374,9 @@ pub fn run(args: &ExportArgs) -> Result<Manifest, ExportError> {
 pub enum ExportError {
     #[error("there is no project database here; give the path of an existing project with --db: {}", path.display())]
     NoProject { path: PathBuf },
-    #[error("unknown export format {given:?}; choose one of jsonl, brat, conll, hf, csv")]
+    #[error(
+        "unknown export format {given:?}; choose one of jsonl, brat, conll, hf, spacy, csv, doccano, label-studio"
+    )]
     UnknownFormat { given: String },
     #[error("there is no layer {name:?} in this project; choose one of: {known}")]
     UnknownLayer { name: String, known: String },
@@ -723,11 +751,18 @@ pub fn manifest_path(out: &Path) -> PathBuf {
 /// Write the project in `opts.format` to `opts.out`. See the module
 /// documentation for layouts, options and the manifest.
 pub fn export(store: &Store, opts: &ExportOptions) -> Result<Manifest, ExportError> {
-    if opts.offsets == OffsetUnit::Utf16 && !matches!(opts.format, Format::Jsonl | Format::Csv) {
+    if opts.offsets == OffsetUnit::Utf16
+        && !matches!(opts.format, Format::Jsonl | Format::Csv | Format::Doccano)
+    {
         return Err(ExportError::OffsetsUnsupported {
             format: opts.format,
         });
     }
+    // doccano's editor counts UTF-16 code units (see [`doccano`]).
+    let offsets = match opts.format {
+        Format::Doccano => OffsetUnit::Utf16,
+        _ => opts.offsets,
+    };
     let since = opts.since.as_deref().map(check_since).transpose()?;
     let folder = opts.format.is_folder(opts.split.is_some());
     let manifest_file = (!folder).then(|| manifest_path(&opts.out));
@@ -758,15 +793,22 @@ pub fn export(store: &Store, opts: &ExportOptions) -> Result<Manifest, ExportErr
         staging: &staging,
         split: opts.split.is_some(),
         data_name: &data_name,
-        offsets: opts.offsets,
+        offsets,
         labels: &labels,
     };
+    let card = hf::Card::default();
     let mut writer: Box<dyn FormatWriter + '_> = match opts.format {
         Format::Jsonl => Box::new(jsonl::JsonlWriter::new(&ctx)?),
         Format::Csv => Box::new(csv::CsvWriter::new(&ctx)?),
         Format::Brat => Box::new(brat::BratWriter::new(&ctx)?),
         Format::Conll => Box::new(conll::ConllWriter::new(&ctx)?),
-        Format::Hf => Box::new(hf::HfWriter::new(&ctx)?),
+        Format::Hf => Box::new(hf::HfWriter::new(&ctx, &card)?),
+        Format::Spacy => Box::new(spacy::SpacyWriter::new(&ctx)?),
+        Format::Doccano => Box::new(doccano::DoccanoWriter::new(&ctx)?),
+        Format::LabelStudio => Box::new(labelstudio::LabelStudioWriter::new(
+            &ctx,
+            &store.current_schema()?,
+        )?),
     };
 
     let mut tally = Tally::default();
@@ -804,13 +846,13 @@ pub fn export(store: &Store, opts: &ExportOptions) -> Result<Manifest, ExportErr
     let schema = store
         .latest_schema()?
         .map(|(name, version)| SchemaRef { name, version });
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         tawsim_version: env!("CARGO_PKG_VERSION"),
         format: opts.format.as_str(),
         schema,
         layer: opts.layer.clone(),
         layers: layers.iter().map(|l| l.name.clone()).collect(),
-        offsets: opts.offsets.as_str(),
+        offsets: offsets.as_str(),
         filters: Filters {
             only_done: opts.only_done,
             labels: opts.labels.clone(),
@@ -831,6 +873,12 @@ pub fn export(store: &Store, opts: &ExportOptions) -> Result<Manifest, ExportErr
             files
         },
     };
+    if opts.format == Format::Hf {
+        // The dataset card describes the manifest's counts and policies.
+        let readme = card.write(&staging, &manifest)?;
+        manifest.files.push(readme);
+        manifest.files.sort();
+    }
     let mut out = staging.create("manifest.json", "manifest.json")?;
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| ExportError::Io {
         action: "write the manifest",

@@ -3,7 +3,9 @@
 //! Readers turn files into [`ImportRecord`]s (a document and its spans) and
 //! located [`Problem`]s (`file:line: reason`): [`txt`] for plain articles,
 //! [`jsonl`] for JSON lines with spans, [`conll`] for CoNLL/BIO/IOB2 token
-//! files. [`labelmap`] maps foreign labels onto the project's, and
+//! files, [`labelstudio`] for Label Studio's JSON export, [`doccano`] for
+//! doccano's JSONL export. [`labelmap`] maps
+//! foreign labels onto the project's, and
 //! [`import_paths`] runs a whole import: read, map, check, then write it in one
 //! transaction through [`crate::store::Store::import_records`]. This module must
 //! not guess encodings or "clean" texts whose offsets are given (only the CoNLL
@@ -11,12 +13,18 @@
 //!
 //! Each format is specified in its submodule's documentation. Offsets are
 //! always Unicode code points (Python `str` indices), start inclusive, end
-//! exclusive.
+//! exclusive. A file's format is the one `--format` names, else its
+//! extension's, checked against the file's first 256 KiB (`detect`): a `.txt`
+//! of CoNLL token/tag lines, a `.jsonl` holding one JSON array, or a `.json`
+//! of JSON lines is refused with the `--format` to use, never imported wrongly.
 
 pub mod brat;
 pub mod conll;
+mod detect;
+pub mod doccano;
 pub mod jsonl;
 pub mod labelmap;
+pub mod labelstudio;
 mod pipeline;
 pub mod txt;
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::labelmap::{LabelMap, Mapped};
-use super::{brat, conll, jsonl, txt};
+use super::{brat, conll, doccano, jsonl, labelstudio, txt};
 use crate::model::AnnotatorId;
 use crate::schema::Schema;
 use crate::store::Store;
@@ -27,10 +27,23 @@ pub enum Format {
     Conll,
     /// brat standoff (`.ann` with its `.txt`), see [`super::brat`].
     Brat,
+    /// Label Studio's JSON export (named with `--format label-studio`),
+    /// see [`super::labelstudio`].
+    LabelStudio,
+    /// doccano's JSONL export, UTF-16 offsets (named with `--format
+    /// doccano`), see [`super::doccano`].
+    Doccano,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Txt, Format::Jsonl, Format::Conll, Format::Brat];
+    pub const ALL: [Format; 6] = [
+        Format::Txt,
+        Format::Jsonl,
+        Format::Conll,
+        Format::Brat,
+        Format::LabelStudio,
+        Format::Doccano,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +51,8 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Conll => "conll",
             Format::Brat => "brat",
+            Format::LabelStudio => "label-studio",
+            Format::Doccano => "doccano",
         }
     }
 
@@ -122,6 +137,20 @@ pub enum ImportFailed {
         path.display()
     )]
     UnknownFormat { path: PathBuf },
+    /// The start of a file is not the format its extension names (the
+    /// rules are in `io/detect.rs`).
+    #[error(
+        "the file's name says {expected}, but {found} (line {line}: {sample:?}); {advice}; nothing was imported: {}",
+        path.display()
+    )]
+    ContentsNotFormat {
+        path: PathBuf,
+        expected: &'static str,
+        found: &'static str,
+        line: usize,
+        sample: String,
+        advice: &'static str,
+    },
     #[error("there is no such file or folder; check the path: {}", path.display())]
     Missing { path: PathBuf },
     #[error(
@@ -197,6 +226,11 @@ fn expand(
                 if let Some(f) = Format::from_path(&file)
                     && format.is_none_or(|want| want == f)
                 {
+                    // Not named with --format: check the contents fit the name.
+                    let f = match format {
+                        Some(_) => f,
+                        None => super::detect::format_of(&file)?,
+                    };
                     out.push((file, f));
                 }
             }
@@ -207,9 +241,10 @@ fn expand(
                 });
             }
         } else if path.exists() {
-            let f = format
-                .or_else(|| Format::from_path(path))
-                .ok_or_else(|| ImportFailed::UnknownFormat { path: path.clone() })?;
+            let f = match format {
+                Some(f) => f,
+                None => super::detect::format_of(path)?,
+            };
             out.push((path.clone(), f));
         } else {
             return Err(ImportFailed::Missing { path: path.clone() });
@@ -350,6 +385,20 @@ fn read_files(
                         ),
                     })),
                 }
+            }
+            Format::Doccano => {
+                let read = doccano::parse_doccano(&bytes, &file, &layer);
+                report.records += read.records.len() + read.problems.len();
+                report.boms_removed += usize::from(read.had_bom);
+                items.extend(read.records.into_iter().map(Ok));
+                items.extend(read.problems.into_iter().map(Err));
+            }
+            Format::LabelStudio => {
+                let read = labelstudio::parse_label_studio(&bytes, &file, &layer);
+                report.records += read.tasks.max(read.records.len() + read.problems.len());
+                report.boms_removed += usize::from(read.had_bom);
+                items.extend(read.records.into_iter().map(Ok));
+                items.extend(read.problems.into_iter().map(Err));
             }
             Format::Conll => {
                 let read = conll::parse_conll(&bytes, &file, &layer, options.sentences_per_doc);

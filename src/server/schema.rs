@@ -34,7 +34,7 @@
 //! | `documents` | `sha256` (pk, 64 lowercase hex digits of the UTF-8 text), `title`, `text`, `source`, `meta` jsonb, `direction` (`rtl`/`ltr`/`auto`), `char_len` (= code points of `text`), `imported_at`, `note` (default `''`), `note_at`, `seq` | an article; `sha256`, `text`, `title`, `char_len`, `imported_at` never change (trigger), the hash is checked against the text on insert |
 //! | `schemas` | `sha256` (pk, of `ron`), `name`, `ron`, `source`, `created_at`, `seq` | every label schema used, as RON text; never changed |
 //! | `layers` | `uid` (pk), `name`, `kind` (`annotator`/`imported`/`gold`), `owner` (→ people, required for `annotator`), `created_at`, `seq` | one `annotator` layer per person (unique index on `owner`); the gold layer has the uid `00000000-0000-7000-8000-000000000001`, as in every local project, and is made by `init` |
-//! | `spans` | `uid` (pk), `doc` (→ documents), `layer` (→ layers), `annotator` (→ people), `start`, `"end"`, `label`, `text`, `origin` (`manual`/`imported`), `created_at`, `updated_at`, `deleted_at` (null while live), `attrs` jsonb object, `note`, `score`, `model`, `schema_sha256`, `source_span`, `seq` | a span; `0 <= start < end <= char_len` and `text` = the document's text there (checked on insert); `uid`, `doc`, `layer`, `annotator`, `start`, `end`, `text`, `origin`, `created_at`, `source_span` never change; deletion is `deleted_at` |
+//! | `spans` | `uid` (pk), `doc` (→ documents), `layer` (→ layers), `annotator` (→ people), `start`, `"end"`, `label`, `text`, `origin` (`manual`/`imported`; version 2 adds `suggested`, an accepted suggestion), `created_at`, `updated_at`, `deleted_at` (null while live), `attrs` jsonb object, `note`, `score`, `model`, `schema_sha256`, `source_span`, `seq` | a span; `0 <= start < end <= char_len` and `text` = the document's text there (checked on insert); `uid`, `doc`, `layer`, `annotator`, `start`, `end`, `text`, `origin`, `created_at`, `source_span` never change; deletion is `deleted_at` |
 //! | `statuses` | `doc`, `annotator` (pk together), `status` (`in_progress`/`done`/`skipped`; null = new), `updated_at`, `seq` | a person's progress on a document |
 //! | `marks` | `span`, `annotator` (pk together), `rejected` bool, `at`, `seq` | a person hides (rejects) a span of another layer |
 //! | `reviews` | `doc` (pk), `status` (`in_review`/`adjudicated`; null = unreviewed), `reviewer`, `updated_at`, `seq` | adjudication state of a document |
@@ -131,7 +131,7 @@ pub const MIN_POSTGRES: i32 = 150_000;
 
 /// Migration scripts, in order; only ever appended. Script N brings the
 /// schema from version N-1 to N.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 const MIGRATION_1: &str = r#"
 -- Group roles (cluster-wide, shared with other databases' tawsim servers).
@@ -822,6 +822,34 @@ pub(crate) fn installed_version(
     }
 }
 
+/// Version 2: a span's origin may be `suggested` (a suggestion accepted
+/// into an annotator's layer, see [`crate::store::suggest`]). The column
+/// CHECK of version 1 has PostgreSQL's default name `spans_origin_check`.
+///
+/// And the annotators' read of events: version 1's `events_read` checked
+/// "the event's span is one I may read" with `EXISTS (SELECT FROM
+/// tawsim.spans …)`, which PostgreSQL planned as a scan of every span on the
+/// server (the spans' policy evaluated per span) on every pull of an
+/// annotator: 150–210 ms per page with 10 clients on a small server, and
+/// growing with the server. `tawsim.sees_span` asks the same under the same
+/// policy (it runs as the caller), but PL/pgSQL is never inlined into the
+/// query, so it is one primary-key lookup per event.
+const MIGRATION_2: &str = r#"
+ALTER TABLE tawsim.spans DROP CONSTRAINT spans_origin_check;
+ALTER TABLE tawsim.spans ADD CONSTRAINT spans_origin_check
+    CHECK (origin IN ('manual', 'imported', 'suggested'));
+
+CREATE OR REPLACE FUNCTION tawsim.sees_span(u uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$ BEGIN RETURN EXISTS (SELECT FROM tawsim.spans s WHERE s.uid = u); END $$;
+ALTER POLICY events_read ON tawsim.events USING (
+    (SELECT tawsim.is_staff())
+    OR actor = (SELECT tawsim.me())
+    OR (doc IS NULL AND span IS NULL AND (SELECT tawsim.me()) IS NOT NULL)
+    OR (doc IS NOT NULL AND tawsim.is_assigned(doc)
+        AND (span IS NULL OR tawsim.sees_span(span))));
+"#;
+
 /// Create or migrate the server schema (see the module documentation);
 /// `owner_uid` is the person uid the owner gets on a new server.
 pub(crate) fn init(
@@ -999,6 +1027,17 @@ fn may_create(tx: &mut postgres::Transaction<'_>, url: &str) -> Result<(), Serve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_2_widens_the_origin_check_that_version_1_made() {
+        assert!(
+            MIGRATION_1
+                .contains("origin        text NOT NULL CHECK (origin IN ('manual', 'imported'))")
+        );
+        assert!(MIGRATION_2.contains("DROP CONSTRAINT spans_origin_check"));
+        assert!(MIGRATION_2.contains("'suggested'"));
+        assert_eq!(SCHEMA_VERSION, 2);
+    }
 
     #[test]
     fn the_seq_trigger_takes_the_push_lock() {

@@ -291,46 +291,51 @@ impl Writer<'_> {
         span_refs.extend(out.events.iter().filter_map(|e| e.span));
         let spans = self.present_spans(tx, span_refs)?;
 
-        let stmt = self.prepare(
-            tx,
-            "INSERT INTO tawsim.statuses (doc, annotator, status, updated_at)
+        if !out.statuses.is_empty() {
+            let stmt = self.prepare(
+                tx,
+                "INSERT INTO tawsim.statuses (doc, annotator, status, updated_at)
              VALUES ($1, $2, $3, $4)
              ON CONFLICT (doc, annotator) DO UPDATE
              SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
              WHERE (EXCLUDED.updated_at COLLATE \"C\", coalesce(EXCLUDED.status, '') COLLATE \"C\")
                  > (tawsim.statuses.updated_at COLLATE \"C\",
                     coalesce(tawsim.statuses.status, '') COLLATE \"C\")",
-        )?;
-        for s in &out.statuses {
-            if !docs.contains(&s.doc) {
-                self.pushed.left_out += 1;
-                continue;
-            }
-            let what = format!("the status of document {}", s.doc);
-            self.run(
-                tx,
-                "statuses",
-                &what,
-                &stmt,
-                &[&s.doc, &s.annotator, &s.status, &s.updated_at],
             )?;
+            for s in &out.statuses {
+                if !docs.contains(&s.doc) {
+                    self.pushed.left_out += 1;
+                    continue;
+                }
+                let what = format!("the status of document {}", s.doc);
+                self.run(
+                    tx,
+                    "statuses",
+                    &what,
+                    &stmt,
+                    &[&s.doc, &s.annotator, &s.status, &s.updated_at],
+                )?;
+            }
         }
-        let stmt = self.prepare(
+        if !out.notes.is_empty() {
+            let stmt = self.prepare(
             tx,
             "UPDATE tawsim.documents SET note = $2, note_at = $3
              WHERE sha256 = $1
                AND (note_at IS NULL
                     OR (note_at COLLATE \"C\", note COLLATE \"C\") < ($3 COLLATE \"C\", $2 COLLATE \"C\"))",
         )?;
-        for n in &out.notes {
-            if !docs.contains(&n.doc) {
-                self.pushed.left_out += 1;
-                continue;
+            for n in &out.notes {
+                if !docs.contains(&n.doc) {
+                    self.pushed.left_out += 1;
+                    continue;
+                }
+                let what = format!("the note of document {}", n.doc);
+                self.run(tx, "notes", &what, &stmt, &[&n.doc, &n.note, &n.at])?;
             }
-            let what = format!("the note of document {}", n.doc);
-            self.run(tx, "notes", &what, &stmt, &[&n.doc, &n.note, &n.at])?;
         }
-        let stmt = self.prepare(
+        if !out.reviews.is_empty() {
+            let stmt = self.prepare(
             tx,
             "INSERT INTO tawsim.reviews (doc, status, reviewer, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (doc) DO UPDATE
@@ -340,59 +345,64 @@ impl Writer<'_> {
                  > (tawsim.reviews.updated_at COLLATE \"C\",
                     coalesce(tawsim.reviews.status, '') COLLATE \"C\")",
         )?;
-        for r in &out.reviews {
-            if !docs.contains(&r.doc) {
-                self.pushed.left_out += 1;
-                continue;
+            for r in &out.reviews {
+                if !docs.contains(&r.doc) {
+                    self.pushed.left_out += 1;
+                    continue;
+                }
+                let what = format!("the review of document {}", r.doc);
+                self.run(
+                    tx,
+                    "reviews",
+                    &what,
+                    &stmt,
+                    &[&r.doc, &r.status, &r.reviewer, &r.updated_at],
+                )?;
             }
-            let what = format!("the review of document {}", r.doc);
-            self.run(
-                tx,
-                "reviews",
-                &what,
-                &stmt,
-                &[&r.doc, &r.status, &r.reviewer, &r.updated_at],
-            )?;
         }
-        let stmt = self.prepare(
-            tx,
-            "INSERT INTO tawsim.marks (span, annotator, rejected, at) VALUES ($1, $2, $3, $4)
+        if !out.marks.is_empty() {
+            let stmt = self.prepare(
+                tx,
+                "INSERT INTO tawsim.marks (span, annotator, rejected, at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (span, annotator) DO UPDATE
              SET rejected = EXCLUDED.rejected, at = EXCLUDED.at
              WHERE (EXCLUDED.at COLLATE \"C\", EXCLUDED.rejected)
                  > (tawsim.marks.at COLLATE \"C\", tawsim.marks.rejected)",
-        )?;
-        for m in &out.marks {
-            if !spans.contains(&m.span) {
-                self.pushed.left_out += 1;
-                continue;
-            }
-            let what = format!("a rejection of span {}", m.span);
-            self.run(
-                tx,
-                "marks",
-                &what,
-                &stmt,
-                &[&m.span, &m.annotator, &m.rejected, &m.at],
             )?;
+            for m in &out.marks {
+                if !spans.contains(&m.span) {
+                    self.pushed.left_out += 1;
+                    continue;
+                }
+                let what = format!("a rejection of span {}", m.span);
+                self.run(
+                    tx,
+                    "marks",
+                    &what,
+                    &stmt,
+                    &[&m.span, &m.annotator, &m.rejected, &m.at],
+                )?;
+            }
         }
         self.assignments(tx, &out.assignments, &docs)?;
-        let stmt = self.prepare(
+        if !out.settings.is_empty() {
+            let stmt = self.prepare(
             tx,
             "INSERT INTO tawsim.settings (key, value, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
              WHERE (EXCLUDED.updated_at COLLATE \"C\", EXCLUDED.value::text COLLATE \"C\")
                  > (tawsim.settings.updated_at COLLATE \"C\", tawsim.settings.value::text COLLATE \"C\")",
         )?;
-        for s in &out.settings {
-            let what = format!("the setting {}", s.key);
-            self.run(
-                tx,
-                "settings",
-                &what,
-                &stmt,
-                &[&s.key, &s.value, &s.updated_at],
-            )?;
+            for s in &out.settings {
+                let what = format!("the setting {}", s.key);
+                self.run(
+                    tx,
+                    "settings",
+                    &what,
+                    &stmt,
+                    &[&s.key, &s.value, &s.updated_at],
+                )?;
+            }
         }
         self.events(tx, &out.events, &docs, &spans)
     }
@@ -402,6 +412,9 @@ impl Writer<'_> {
         tx: &mut Transaction<'_>,
         rows: &[SchemaRecord],
     ) -> Result<(), ServerError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let stmt = self.prepare(
             tx,
             "INSERT INTO tawsim.schemas (sha256, name, ron, source, created_at)
@@ -425,6 +438,9 @@ impl Writer<'_> {
         tx: &mut Transaction<'_>,
         rows: &[DocumentRecord],
     ) -> Result<(), ServerError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let stmt = self.prepare(
             tx,
             "INSERT INTO tawsim.documents (sha256, title, text, source, meta, direction, char_len,
@@ -461,6 +477,9 @@ impl Writer<'_> {
         tx: &mut Transaction<'_>,
         rows: &[LayerRecord],
     ) -> Result<(), ServerError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         // Any unique key: a person's second annotator layer is left out.
         let stmt = self.prepare(
             tx,
@@ -486,6 +505,9 @@ impl Writer<'_> {
         rows: &[SpanRecord],
         docs: &HashSet<String>,
     ) -> Result<(), ServerError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let present = self.present_spans(tx, rows.iter().map(|s| s.uid).collect())?;
         let me: Option<Uuid> = tx
             .query_one("SELECT tawsim.me()", &[])
@@ -554,6 +576,9 @@ impl Writer<'_> {
         rows: &[AssignmentRecord],
         docs: &HashSet<String>,
     ) -> Result<(), ServerError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let stmt = self.prepare(
             tx,
             "INSERT INTO tawsim.assignments (doc, annotator, assigned_by, updated_at, removed)
@@ -594,6 +619,9 @@ impl Writer<'_> {
         docs: &HashSet<String>,
         spans: &HashSet<Uuid>,
     ) -> Result<(), ServerError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let stmt = self.prepare(
             tx,
             "INSERT INTO tawsim.events (uid, at, actor, action, doc, span, before, after)
@@ -626,6 +654,9 @@ impl Writer<'_> {
         tx: &mut Transaction<'_>,
         mut shas: Vec<String>,
     ) -> Result<HashSet<String>, ServerError> {
+        if shas.is_empty() {
+            return Ok(HashSet::new());
+        }
         shas.sort();
         shas.dedup();
         let rows = tx
@@ -646,6 +677,9 @@ impl Writer<'_> {
         tx: &mut Transaction<'_>,
         mut uids: Vec<Uuid>,
     ) -> Result<HashSet<Uuid>, ServerError> {
+        if uids.is_empty() {
+            return Ok(HashSet::new());
+        }
         uids.sort();
         uids.dedup();
         let rows = tx

@@ -40,7 +40,7 @@
 //! | | `start`, `end` | code-point offsets, `0 <= start < end <= char_len` |
 //! | | `label` | label name from the label schema, e.g. `PLACE` |
 //! | | `text` | copy of the covered text, `substr(documents.text, start+1, end-start)` |
-//! | | `origin` | `'manual'` or `'imported'` |
+//! | | `origin` | `'manual'` or `'imported'` (schema 8 adds `'suggested'`) |
 //! | | `created_at`, `updated_at` | timestamps |
 //! | | `deleted_at` | `NULL` while the span is live; set by a delete, cleared by a restore |
 //! | `audit` | `id`, `at` | order and time of the event |
@@ -198,6 +198,17 @@
 //! (the id of the `imports` row, state `committed`, whose id marks audit
 //! rows that came from the server, so that they are never pushed back) and
 //! `cursor.TABLE` (the highest server `seq` of `TABLE` applied here).
+//!
+//! ## Schema 8: suggestions
+//!
+//! | table | column | meaning |
+//! |---|---|---|
+//! | `spans` | `origin` | adds `'suggested'`: a suggestion the annotator accepted into their layer (`model` = the recogniser, `score` kept) |
+//! | `suggestion_rejections` | `doc_id`, `annotator_id`, `start`, `end`, `label` | a suggestion the annotator rejected: never suggested to them again in that document (see [`suggest`]) |
+//! | | `text`, `at` | the covered text (what the project's string matcher learns from), when |
+//!
+//! Audit actions added: `suggestion.reject`, `suggestion.unreject`, and
+//! `suggest` (one per `tawsim suggest` run, its summary as `after`).
 
 mod notes;
 mod schema;
@@ -238,6 +249,7 @@ pub mod indexer;
 mod join;
 pub mod merge;
 mod resolve;
+pub mod suggest;
 pub mod sync;
 pub use join::JoinReport;
 mod pack;
@@ -255,6 +267,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_5,
     MIGRATION_6,
     MIGRATION_7,
+    MIGRATION_8,
 ];
 
 /// The newest schema version this build reads and writes.
@@ -721,6 +734,43 @@ CREATE TABLE sync_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT;
+"#;
+
+/// Suggestions (see [`suggest`]): spans of origin `suggested`, and the
+/// suggestions an annotator rejected.
+///
+/// Widening the CHECK on `spans.origin` edits the stored schema text, the
+/// way SQLite documents for changes ALTER TABLE cannot make
+/// (<https://sqlite.org/lang_altertable.html>, "Making Other Kinds Of Table
+/// Schema Changes"), instead of rebuilding a table of millions of spans: a
+/// CHECK that accepts more than before needs no existing row to be looked
+/// at again. `writable_schema = RESET` reloads this connection's schema;
+/// the CREATE TABLE after it changes the schema cookie, so every other
+/// connection reloads it too. The temporary table refuses to migrate if the
+/// text was not found (nothing is changed then).
+const MIGRATION_8: &str = r#"
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(sql, 'CHECK (origin IN (''manual'', ''imported''))',
+                          'CHECK (origin IN (''manual'', ''imported'', ''suggested''))')
+ WHERE type = 'table' AND name = 'spans';
+PRAGMA writable_schema = RESET;
+CREATE TEMP TABLE migration_8_check (widened INTEGER NOT NULL CHECK (widened = 1));
+INSERT INTO migration_8_check
+    SELECT instr(sql, '''suggested''') > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'spans';
+DROP TABLE migration_8_check;
+
+CREATE TABLE suggestion_rejections (
+    doc_id       INTEGER NOT NULL REFERENCES documents(id),
+    annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+    start        INTEGER NOT NULL CHECK (start >= 0),
+    "end"        INTEGER NOT NULL,
+    label        TEXT NOT NULL CHECK (trim(label) <> ''),
+    text         TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    CHECK (start < "end"),
+    PRIMARY KEY (doc_id, annotator_id, start, "end", label)
+) STRICT, WITHOUT ROWID;
 "#;
 
 /// SQL for a new uid: a UUID version 7 (RFC 9562) of the current time, as 16
@@ -1631,6 +1681,12 @@ impl Store {
                 self.set_document_note(doc, from, to, actor)?;
                 return Ok(None);
             }
+            Change::RejectSuggestion { doc, range, label }
+            | Change::UnrejectSuggestion { doc, range, label } => {
+                let reject = matches!(change, Change::RejectSuggestion { .. });
+                self.set_suggestion_rejected(*doc, *range, label, actor, reject)?;
+                return Ok(None);
+            }
             Change::Restore { span }
             | Change::Delete { span }
             | Change::Relabel { span, .. }
@@ -1722,7 +1778,11 @@ impl Store {
                 after.note = to.clone();
                 "span.note"
             }
-            Change::DocumentNote { .. } => unreachable!("document changes returned above"),
+            Change::DocumentNote { .. }
+            | Change::RejectSuggestion { .. }
+            | Change::UnrejectSuggestion { .. } => {
+                unreachable!("document changes returned above")
+            }
         };
         write_audit(
             &tx,

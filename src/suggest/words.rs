@@ -122,6 +122,169 @@ impl Word {
     }
 }
 
+/// Whether each word is followed by the next with only whitespace between:
+/// `joined[k]` is true when `words[k]` and `words[k + 1]` may belong to one
+/// name (no «،», «.», «/» or bracket between them).
+pub fn joined(text: &str, words: &[Word]) -> Vec<bool> {
+    let mut out = vec![false; words.len()];
+    let mut chars = text.chars();
+    let mut at = 0; // code points consumed from `chars`
+    for k in 0..words.len().saturating_sub(1) {
+        let (end, next) = (words[k].range.end(), words[k + 1].range.start());
+        if at < end {
+            chars.nth(end - at - 1);
+            at = end;
+        }
+        let mut white = true;
+        while at < next {
+            match chars.next() {
+                Some(c) if c.is_whitespace() => {}
+                Some(_) => white = false,
+                None => break,
+            }
+            at += 1;
+        }
+        out[k] = white;
+    }
+    out
+}
+
+/// Split a phrase (a gazetteer name, an accepted span's text) into its
+/// normalised words, as the text's words would be split.
+pub fn phrase_words(phrase: &str) -> Vec<String> {
+    words(phrase).into_iter().map(|w| w.norm.text).collect()
+}
+
+/// A table of multi-word phrases keyed by their normalised first word, so a
+/// lookup at a word costs one hash probe per reading, never a scan of the
+/// entries.
+#[derive(Debug, Clone)]
+pub struct Phrases<T> {
+    by_first: std::collections::HashMap<String, Vec<(Vec<String>, T)>>,
+    len: usize,
+}
+
+impl<T> Default for Phrases<T> {
+    fn default() -> Self {
+        Phrases {
+            by_first: std::collections::HashMap::new(),
+            len: 0,
+        }
+    }
+}
+
+/// Where a phrase of a [`Phrases`] table was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhraseMatch<'a, T> {
+    /// Stored code points, from the first word's stem (its proclitics left
+    /// out) to the end of the last word.
+    pub range: CharRange,
+    /// Index of the first and the last word (inclusive).
+    pub first: usize,
+    pub last: usize,
+    /// The proclitics left out of the first word ("" for none).
+    pub clitics: String,
+    /// The first word's normalised stem (the proclitics left out).
+    pub stem: String,
+    pub value: &'a T,
+}
+
+impl<T> Phrases<T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of phrases.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The value of `phrase` (normalised words), creating it with `make`
+    /// when it is new; `None` when the phrase has no words.
+    pub fn entry(&mut self, phrase: &[String], make: impl FnOnce() -> T) -> Option<&mut T> {
+        let (first, rest) = phrase.split_first()?;
+        let list = self.by_first.entry(first.clone()).or_default();
+        let at = match list.iter().position(|(r, _)| r.as_slice() == rest) {
+            Some(at) => at,
+            None => {
+                list.push((rest.to_vec(), make()));
+                // Longest first, so the first hit in `longest_at` is the longest.
+                list.sort_by_key(|(r, _)| std::cmp::Reverse(r.len()));
+                self.len += 1;
+                list.iter().position(|(r, _)| r.as_slice() == rest)?
+            }
+        };
+        list.get_mut(at).map(|(_, v)| v)
+    }
+
+    /// The value of `phrase` (normalised words), if present.
+    pub fn get(&self, phrase: &[String]) -> Option<&T> {
+        let (first, rest) = phrase.split_first()?;
+        let list = self.by_first.get(first)?;
+        list.iter()
+            .find(|(r, _)| r.as_slice() == rest)
+            .map(|(_, v)| v)
+    }
+
+    /// The longest phrase that starts at word `i`: the first word read whole
+    /// or without its proclitics ([`Word::readings`]), the following words
+    /// whole and `joined` to it (see [`joined`]). On equal length, the reading
+    /// with fewer proclitics wins.
+    pub fn longest_at<'a>(
+        &'a self,
+        words: &[Word],
+        i: usize,
+        joined: &[bool],
+    ) -> Option<PhraseMatch<'a, T>> {
+        let word = words.get(i)?;
+        // Most words start with no proclitic letter and match no entry: look
+        // them up without building their readings.
+        let clitic_letter = matches!(
+            word.norm.text.chars().next(),
+            Some('و' | 'ف' | 'ب' | 'ل' | 'ك')
+        );
+        if !clitic_letter && !self.by_first.contains_key(&word.norm.text) {
+            return None;
+        }
+        let mut best: Option<PhraseMatch<'a, T>> = None;
+        for reading in word.readings() {
+            let Some(list) = self.by_first.get(&reading.stem) else {
+                continue;
+            };
+            for (rest, value) in list {
+                let last = i + rest.len();
+                if best.as_ref().is_some_and(|b| b.last >= last) {
+                    break; // longest first: nothing longer follows
+                }
+                let fits = last < words.len()
+                    && rest.iter().enumerate().all(|(k, w)| {
+                        joined.get(i + k).copied().unwrap_or(false)
+                            && words[i + k + 1].norm.text == *w
+                    });
+                if fits {
+                    let end = words[last].range.end();
+                    best = CharRange::new(reading.range.start(), end)
+                        .ok()
+                        .map(|range| PhraseMatch {
+                            range,
+                            first: i,
+                            last,
+                            clitics: reading.clitics.clone(),
+                            stem: reading.stem.clone(),
+                            value,
+                        });
+                    break;
+                }
+            }
+        }
+        best
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +306,37 @@ mod tests {
                 (18, 24, "مدنيا")
             ]
         );
+    }
+
+    #[test]
+    fn joined_is_false_across_punctuation() {
+        let text = "ريف حلب، دير  الزور/ حماة";
+        let ws = words(text);
+        assert_eq!(joined(text, &ws), vec![true, false, true, false, false]);
+    }
+
+    #[test]
+    fn phrases_find_the_longest_name_through_proclitics() {
+        let mut table = Phrases::new();
+        for (name, v) in [("دير الزور", 1), ("دير", 2), ("معرة النعمان", 3)] {
+            *table.entry(&phrase_words(name), || 0).unwrap() = v;
+        }
+        assert_eq!(table.len(), 3);
+        let text = "وبدير الزور ودير، ومعرة النعمانِ";
+        let ws = words(text);
+        let j = joined(text, &ws);
+        let m = table.longest_at(&ws, 0, &j).unwrap();
+        assert_eq!(
+            (m.range.start(), m.range.end(), m.last, *m.value),
+            (2, 11, 1, 1)
+        );
+        assert_eq!(m.clitics, "وب");
+        // «ودير،»: the comma ends the name, so only «دير» fits.
+        let m = table.longest_at(&ws, 2, &j).unwrap();
+        assert_eq!((m.range.start(), m.range.end(), *m.value), (13, 16, 2));
+        let m = table.longest_at(&ws, 3, &j).unwrap();
+        assert_eq!((m.range.start(), m.range.end(), *m.value), (19, 32, 3));
+        assert!(table.longest_at(&ws, 4, &j).is_none());
     }
 
     #[test]

@@ -225,6 +225,9 @@ pub struct PushReport {
     pub left_out_there: usize,
     /// Rows PostgreSQL refused, with its reason.
     pub refused: Vec<String>,
+    /// Wall time of the push: from reading the first local row to the
+    /// watermark moved past the last batch the server committed.
+    pub took: std::time::Duration,
 }
 
 impl PushReport {
@@ -373,6 +376,7 @@ fn push(
     people: &HashSet<Uuid>,
     refetch: &mut BTreeSet<String>,
 ) -> Result<PushReport, SyncError> {
+    let started = std::time::Instant::now();
     let mut report = PushReport::default();
     loop {
         let pushed_before = store
@@ -411,6 +415,7 @@ fn push(
             store.mark_pushed(out.through)?;
         }
         if out.read < PUSH_BATCH {
+            report.took = started.elapsed();
             return Ok(report);
         }
     }

@@ -43,6 +43,13 @@ pub struct ArticleInput<'a> {
     pub layer_names: &'a HashMap<LayerId, String>,
     /// A colour per span to ring it with (review mode: agreement category).
     pub emphasis: Option<&'a HashMap<SpanId, Color32>>,
+    /// Suggestions shown (see [`super::suggest`]): drawn grey and dashed,
+    /// with their label, never filled like a span.
+    pub suggestions: &'a [crate::suggest::Suggestion],
+    /// Bumped by the owner whenever `suggestions` changes.
+    pub suggestions_revision: u64,
+    /// Index into `suggestions` of the selected one.
+    pub selected_suggestion: Option<usize>,
 }
 
 struct SpanGeometry {
@@ -68,6 +75,9 @@ pub struct ArticleView {
     layout_generation: u64,
     geometry: Vec<SpanGeometry>,
     geometry_key: Option<(DocId, u64, u64)>,
+    /// Boxes of each suggestion, cached like `geometry`.
+    suggestion_boxes: Vec<Vec<Box2>>,
+    suggestion_key: Option<(DocId, u64, u64)>,
     drag: Option<Drag>,
     flash: Option<(SpanId, f64)>,
     pending_flash: Option<SpanId>,
@@ -148,6 +158,7 @@ impl ArticleView {
         };
         self.ensure_layout(engine, input, params);
         self.ensure_geometry(input);
+        self.ensure_suggestion_boxes(input);
 
         let scroll_to = self.scroll_to.take();
         egui::ScrollArea::vertical()
@@ -211,6 +222,24 @@ impl ArticleView {
             .collect();
         self.geometry = geometry;
         self.geometry_key = Some(key);
+    }
+
+    fn ensure_suggestion_boxes(&mut self, input: &ArticleInput<'_>) {
+        let key = (
+            input.doc,
+            input.suggestions_revision,
+            self.layout_generation,
+        );
+        if self.suggestion_key == Some(key) {
+            return;
+        }
+        let Some(layout) = self.layout() else { return };
+        self.suggestion_boxes = input
+            .suggestions
+            .iter()
+            .map(|s| layout.range_boxes(s.range.as_range()))
+            .collect();
+        self.suggestion_key = Some(key);
     }
 
     fn body(
@@ -279,9 +308,18 @@ impl ArticleView {
             && let Some(pos) = response.interact_pointer_pos()
         {
             let (x, y) = local(pos);
-            match layout.char_at(x, y).and_then(|c| span_at(input, c)) {
+            let c = layout.char_at(x, y);
+            match c.and_then(|c| span_at(input, c)) {
                 Some(id) => commands.push(Command::SelectSpan { id, scroll: false }),
-                None => commands.push(Command::SetSelection(None)),
+                None => match c.and_then(|c| suggestion_at(input, c)) {
+                    Some(s) => {
+                        commands.push(Command::Suggest(super::suggest::SuggestCommand::Select {
+                            range: s.range,
+                            label: s.label.clone(),
+                        }))
+                    }
+                    None => commands.push(Command::SetSelection(None)),
+                },
             }
         }
 
@@ -399,6 +437,87 @@ impl ArticleView {
             }
         }
         self.paint_markers(&painter, input, origin, &visible);
+        self.paint_suggestions(&painter, input, origin, &visible, &visuals);
+    }
+
+    /// Suggestions: a dashed grey outline and underline with a grey tag
+    /// holding the label (at the span's logical start), a solid outline
+    /// for the selected one.
+    fn paint_suggestions(
+        &self,
+        painter: &egui::Painter,
+        input: &ArticleInput<'_>,
+        origin: Pos2,
+        visible: &dyn Fn(&Box2) -> bool,
+        visuals: &egui::Visuals,
+    ) {
+        let grey = super::suggest::SUGGESTION_COLOR;
+        let font = egui::FontId::proportional((input.font_size * 0.42).max(8.0));
+        for (i, (s, boxes)) in input
+            .suggestions
+            .iter()
+            .zip(&self.suggestion_boxes)
+            .enumerate()
+        {
+            if !boxes.iter().any(visible) {
+                continue;
+            }
+            let selected = input.selected_suggestion == Some(i);
+            for b in boxes.iter().filter(|b| visible(b)) {
+                let r = to_screen(origin, b).shrink2(Vec2::new(0.0, b_height(b) * 0.08));
+                if selected {
+                    painter.rect_filled(r, CornerRadius::same(3), grey.gamma_multiply(0.18));
+                    painter.rect_stroke(
+                        r.expand(1.0),
+                        CornerRadius::same(3),
+                        Stroke::new(2.0, visuals.strong_text_color()),
+                        StrokeKind::Outside,
+                    );
+                } else {
+                    painter.extend(dashed_outline(r, Stroke::new(1.0, grey)));
+                }
+                let y = r.max.y - 1.0;
+                painter.extend(egui::Shape::dashed_line(
+                    &[Pos2::new(r.min.x + 1.0, y), Pos2::new(r.max.x - 1.0, y)],
+                    Stroke::new(1.5, grey),
+                    3.0,
+                    2.0,
+                ));
+            }
+            let Some(layout) = self.layout() else {
+                continue;
+            };
+            let start = s.range.start();
+            let Some(first) = layout.range_boxes(start..start + 1).into_iter().next() else {
+                continue;
+            };
+            if !visible(&first) {
+                continue;
+            }
+            let r = to_screen(origin, &first);
+            let rtl = layout
+                .lines()
+                .iter()
+                .find(|line| line.top <= first.y0 && first.y0 < line.top + line.height)
+                .is_none_or(|line| line.rtl);
+            let anchor = if rtl {
+                r.right_bottom()
+            } else {
+                r.left_bottom()
+            };
+            let galley =
+                painter.layout_no_wrap(format!("{}?", s.label), font.clone(), Color32::WHITE);
+            let pad = Vec2::new(3.0, 0.0);
+            let size = galley.size() + 2.0 * pad;
+            let min = if rtl {
+                Pos2::new(anchor.x - size.x, anchor.y - size.y - 1.0)
+            } else {
+                Pos2::new(anchor.x, anchor.y - size.y - 1.0)
+            };
+            let tag = Rect::from_min_size(min, size);
+            painter.rect_filled(tag, CornerRadius::same(3), grey.gamma_multiply(0.85));
+            painter.galley(tag.min + pad, galley, Color32::WHITE);
+        }
     }
 
     /// A small tag with the label name at the logical start of each span.
@@ -504,6 +623,15 @@ fn span_at(input: &ArticleInput<'_>, c: usize) -> Option<SpanId> {
         Some(i) => covering.get((i + 1) % covering.len()).map(|s| s.id),
         None => covering.first().map(|s| s.id),
     }
+}
+
+/// The suggestion a click on code point `c` picks: the shortest covering it.
+fn suggestion_at<'a>(input: &ArticleInput<'a>, c: usize) -> Option<&'a crate::suggest::Suggestion> {
+    input
+        .suggestions
+        .iter()
+        .filter(|s| s.range.contains_offset(c))
+        .min_by_key(|s| (s.range.len(), s.range.start()))
 }
 
 /// Give every span an underline lane so that overlapping spans never share

@@ -18,6 +18,7 @@ mod layers;
 pub mod merge;
 mod review;
 pub mod search;
+pub mod suggest;
 pub mod sync;
 pub mod text_engine;
 pub mod text_input;
@@ -116,6 +117,8 @@ pub enum Command {
     Assign(crate::store::AssignPlan),
     /// Open the next document ready for review, in review mode.
     NextReady,
+    /// Something for suggestions (see [`suggest`]).
+    Suggest(suggest::SuggestCommand),
     /// File ▸ Team server… and the sync (see [`sync`]).
     Team(sync::TeamCommand),
 }
@@ -157,6 +160,16 @@ pub const ACTIONS: &[Action] = &[
         name: "Delete span",
         shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::Backspace),
         command: || Command::DeleteSpan,
+    },
+    Action {
+        name: "Previous suggestion",
+        shortcut: KeyboardShortcut::new(Modifiers::SHIFT, Key::S),
+        command: || Command::Suggest(suggest::SuggestCommand::Step(false)),
+    },
+    Action {
+        name: "Next suggestion",
+        shortcut: KeyboardShortcut::new(Modifiers::NONE, Key::S),
+        command: || Command::Suggest(suggest::SuggestCommand::Step(true)),
     },
     Action {
         name: "Accept all agreed spans",
@@ -292,6 +305,8 @@ pub struct App {
     waiting: VecDeque<Command>,
     /// Since when the oldest waiting command has waited.
     waiting_since: Option<Instant>,
+    /// Suggestions of the open document (see [`suggest`]).
+    suggest: suggest::SuggestState,
     /// What the status bar says about the waiting commands.
     waiting_note: Option<Status>,
     /// The search index, caught up in the background.
@@ -350,6 +365,7 @@ impl App {
             assign_job: None,
             waiting: VecDeque::new(),
             waiting_since: None,
+            suggest: Default::default(),
             waiting_note: None,
             indexer: None,
             indexed_seen: (0, None),
@@ -369,7 +385,10 @@ impl App {
         // In a project linked to a team server, the annotator is the
         // linked person; otherwise the name saved on this machine.
         let linked = app.store.linked_annotator().unwrap_or(None);
-        match linked.map(|(_, name)| name).or(app.settings.annotator.clone()) {
+        match linked
+            .map(|(_, name)| name)
+            .or(app.settings.annotator.clone())
+        {
             Some(name) => app.run(Command::SetAnnotator(name)),
             None => app.name_prompt = Some(String::new()),
         }
@@ -485,6 +504,7 @@ impl App {
         self.menu_bar(ui);
         self.status_bar(ui);
         self.documents_panel(ui);
+        self.poll_suggestions(ui.ctx());
         self.spans_panel(ui);
         self.central(ui);
         self.search
@@ -749,6 +769,7 @@ impl App {
                 });
                 ui.menu_button("Annotator", |ui| self.annotator_menu(ui));
                 ui.menu_button("Review", |ui| self.review_menu(ui));
+                ui.menu_button("Suggestions", |ui| self.suggestions_menu(ui));
             });
         });
     }
@@ -840,6 +861,7 @@ impl App {
                     );
                     ui.separator();
                 }
+                self.suggestion_details(ui);
                 self.layers_section(ui);
                 ui.separator();
                 if self.review.is_some() {
@@ -984,6 +1006,9 @@ impl App {
                 own_layer: self.review.as_ref().map(|r| r.gold).or(self.own_layer),
                 layer_names: &self.layer_names,
                 emphasis: self.review.as_ref().map(|r| &r.emphasis),
+                suggestions: self.suggest.visible(),
+                suggestions_revision: self.suggest.revision(),
+                selected_suggestion: self.suggest.selected_index(),
             };
             open.view
                 .show(ui, &mut self.engine, &input, &mut self.commands);
@@ -1101,10 +1126,16 @@ impl App {
                 | Command::SetReviewStatus(_)
                 | Command::Edit(_)
                 | Command::Assign(_)
+                | Command::Suggest(
+                    suggest::SuggestCommand::Accept(_)
+                        | suggest::SuggestCommand::Reject
+                        | suggest::SuggestCommand::AcceptAbove
+                )
         );
         let result = self.try_run(command);
         if changes_list {
             self.browser.changed();
+            self.refilter_suggestions();
             if result.is_ok() {
                 self.poke_sync();
             }
@@ -1135,6 +1166,7 @@ impl App {
     }
 
     fn try_run(&mut self, command: Command) -> anyhow::Result<()> {
+        let command = self.route_to_suggestions(command);
         match command {
             Command::Tag(label) => self.tag(&label)?,
             Command::DeleteSpan => self.delete_selected()?,
@@ -1280,6 +1312,7 @@ impl App {
             Command::SetStatus(status) => self.set_status(status)?,
             Command::Assign(plan) => self.run_assign(&plan)?,
             Command::NextReady => self.open_next_ready()?,
+            Command::Suggest(command) => self.run_suggest(command)?,
         }
         Ok(())
     }

@@ -350,6 +350,11 @@ impl Cluster {
         .unwrap_or_else(|e| panic!("restarting the test cluster: {e}"));
     }
 
+    /// What the server wrote to its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
     /// `postgres://USER:PASSWORD@127.0.0.1:PORT/DB`.
     pub fn url(&self, user: &str, password: &str, db: &str) -> String {
         format!("postgres://{user}:{password}@127.0.0.1:{}/{db}", self.port)

@@ -16,8 +16,14 @@ For each project folder (sample, newsfane) in FIXTURE_DIR:
   pieces of a discontinuous span with nothing, brat (DISCONT_SEP) with one
   space; tawsim writes brat's form, so such an error is accepted only when the
   text is exactly brat's join, and it is reported.
-- datasets.load_dataset("json") loads hf/ offline with ClassLabel names from
-  labels.json, and its rows equal the CoNLL tokens and tags.
+- spaCy DocBin().from_disk(spacy/data.spacy).get_docs(blank("ar").vocab)
+  (written by tawsim in Rust): every doc's text equals the document's, and its
+  entities equal the jsonl spans (label, start_char, end_char, text) minus the
+  spans the manifest lists as left out: 100 % aligned, or it fails.
+- datasets.load_dataset(hf/) loads the folder as it is, offline (the card's
+  YAML names the data files and the features): ner_tags are ClassLabel with
+  the names of labels.json, manifest.json and labels.json are not read as
+  data, and the rows equal the CoNLL tokens and tags.
 
 Exits 1 on any failure.
 """
@@ -174,25 +180,70 @@ def check_brat(name, folder):
           f"({joined} discontinuous spans written with brat's space between pieces, which bioc joins without)")
 
 
-def check_datasets(name, folder, conll):
-    from datasets import ClassLabel, Features, Sequence, Value, load_dataset
+def check_docbin(name, docs, folder):
+    import spacy
+    from spacy.tokens import DocBin
 
-    names = json.loads((folder / "hf" / "labels.json").read_text(encoding="utf-8"))
-    features = Features({
-        "id": Value("string"),
-        "tokens": Sequence(Value("string")),
-        "ner_tags": Sequence(ClassLabel(names=names)),
-    })
+    manifest = json.loads((folder / "spacy" / "manifest.json").read_text(encoding="utf-8"))
+    skip = left_out(manifest)
+    trimmed = manifest["policies"].get("span_edge_whitespace", {}).get("count", 0)
+    if trimmed:
+        fail(f"{name} spaCy DocBin: {trimmed} spans begin or end with whitespace; this fixture should have none")
+    nlp = spacy.blank("ar")
+    back = list(DocBin().from_disk(folder / "spacy" / "data.spacy").get_docs(nlp.vocab))
+    if len(back) != len(docs):
+        fail(f"{name} spaCy DocBin: {len(back)} docs, the project exported {len(docs)}")
+    spans, aligned = 0, 0
+    for d, doc in zip(docs, back):
+        if doc.user_data.get("id") != d["id"]:
+            fail(f'{name} spaCy DocBin: doc {doc.user_data.get("id")!r} where doc {d["id"]} was expected')
+        if doc.text != d["text"]:
+            fail(f'{name} spaCy DocBin: doc {d["id"]} text differs from the document')
+            continue
+        want = sorted(
+            (s["start"], s["end"], s["label"], s["text"])
+            for s in d["spans"]
+            if (d["id"], s["start"], s["end"], s["label"]) not in skip
+        )
+        got = sorted((e.start_char, e.end_char, e.label_, e.text) for e in doc.ents)
+        spans += len(want)
+        aligned += len(set(want) & set(got))
+        if got != want:
+            extra = sorted(set(got) - set(want))[:3]
+            missing = sorted(set(want) - set(got))[:3]
+            fail(f'{name} spaCy DocBin: doc {d["id"]} entities differ; not in the store {extra}, not in the DocBin {missing}')
+    if manifest["spans"] != spans:
+        fail(f"{name} spaCy DocBin: manifest says {manifest['spans']} spans, the store minus left-out has {spans}")
+    share = 100.0 * aligned / spans if spans else 100.0
+    splits = manifest["policies"].get("token_split_at_span_edge", {}).get("count", 0)
+    print(f"{name} spaCy DocBin: {len(back)} docs, texts equal; {aligned} of {spans} spans are entities at their "
+          f"offsets ({share:.1f} % aligned; {len(skip)} left out by policy, {splits} words split at span edges)")
+
+
+def check_datasets(name, folder, conll):
+    from datasets import ClassLabel, load_dataset
+
+    hf = folder / "hf"
+    names = json.loads((hf / "labels.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as cache:
-        ds = load_dataset("json", data_files=str(folder / "hf" / "data.jsonl"), features=features,
-                          split="train", cache_dir=cache)
-        tag_names = ds.features["ner_tags"].feature.names
+        dd = load_dataset(str(hf), cache_dir=cache)
+        if list(dd.keys()) != ["train"]:
+            fail(f"{name} datasets: splits {list(dd.keys())}, expected only train")
+        ds = dd["train"]
+        if ds.column_names != ["id", "tokens", "ner_tags"]:
+            fail(f"{name} datasets: columns {ds.column_names}; manifest.json or labels.json read as data?")
+        feature = ds.features["ner_tags"].feature
+        if not isinstance(feature, ClassLabel):
+            fail(f"{name} datasets: ner_tags are {feature!r}, not ClassLabel")
+            return
+        tag_names = feature.names
         rows = [(r["tokens"], [tag_names[t] for t in r["ner_tags"]]) for r in ds]
     if tag_names != names:
         fail(f"{name} datasets: tag names {tag_names[:5]}… differ from labels.json")
     if rows != [(t, g) for t, g in conll]:
         fail(f"{name} datasets: {len(rows)} rows differ from the {len(conll)} CoNLL sentences")
-    print(f"{name} datasets: {len(rows)} sentences loaded offline with {len(names)} tag names")
+    print(f"{name} datasets: load_dataset(folder) gives {len(rows)} sentences offline, "
+          f"ner_tags ClassLabel with {len(names)} names")
 
 
 def main():
@@ -201,6 +252,7 @@ def main():
         folder = root / name
         docs = jsonl(folder / "export.jsonl")
         check_spacy(name, docs)
+        check_docbin(name, docs, folder)
         conll = check_seqeval(name, docs, folder)
         check_brat(name, folder)
         check_datasets(name, folder, conll)
