@@ -775,9 +775,15 @@ CREATE TABLE suggestion_rejections (
 
 /// SQL for a new uid: a UUID version 7 (RFC 9562) of the current time, as 16
 /// bytes. [`Uid`] shows it in the usual hyphenated form.
-pub(crate) const NEW_UID: &str = "unhex(printf('%012X', CAST(unixepoch('subsec') * 1000 AS INTEGER)) \
-     || '7' || substr(hex(randomblob(2)), 2) || printf('%X', 8 + abs(random() % 4)) \
-     || substr(hex(randomblob(8)), 2))";
+///
+/// It calls `tawsim_uid()`, which every store connection registers
+/// ([`configure`]): [`uuid::Uuid::now_v7`], whose uids are ordered by their
+/// creation within the process, also within one millisecond (RFC 9562's
+/// method 1, a counter). Two changes of one record made in the same
+/// millisecond (accepting a span into gold, then adjudicating) are then
+/// ordered by their uids as they were made, which is how merge and sync
+/// break a tie of times ([`resolve`]).
+pub(crate) const NEW_UID: &str = "tawsim_uid()";
 
 /// The uid of the gold layer in every project, so that the gold layers of
 /// two copies of a project are one layer when they are merged.
@@ -1947,6 +1953,13 @@ impl<T> During<T> for rusqlite::Result<T> {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Not deterministic: a new value at every call (see [`NEW_UID`]).
+    conn.create_scalar_function(
+        "tawsim_uid",
+        0,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+        |_| Ok(uuid::Uuid::now_v7().as_bytes().to_vec()),
+    )?;
     Ok(())
 }
 
