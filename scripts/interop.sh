@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Interop checks of tawsim's exports with the real consumers: spaCy, seqeval,
-# bioc's brat validator and Hugging Face datasets (offline).
+# bioc's brat validator and Hugging Face datasets (offline); then the round
+# trips through real Label Studio and doccano servers
+# (scripts/interop_servers.sh, which can also run alone).
 #
 # Creates .venv-interop (python3 -m venv) and installs the pinned
 # tests/interop/requirements.txt into it, builds the fixture projects (the
@@ -27,3 +29,6 @@ cargo run --quiet --example export_fixtures -- "$out" "$root/tests/data/newsfane
 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 "$venv/bin/python" tests/interop/check.py "$out"
 cargo run --quiet --example agreement_fixture -- "$out"
 "$venv/bin/python" tests/interop/check_agreement.py "$out"
+
+# The round trips through the real Label Studio and doccano servers.
+bash "$root/scripts/interop_servers.sh"
