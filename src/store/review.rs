@@ -26,10 +26,13 @@ use serde_json::json;
 use super::layers::copy_into;
 use super::{
     During, LayerKind, NEW_UID, SPAN_SELECT, SpanRow, Store, StoreError, ensure_annotator,
-    layer_named, load_span, now, write_audit,
+    layer_named, load_span, now, parse_json, write_audit,
 };
 use crate::model::{AnnotatorId, CharRange, DocId, LayerId, Span, SpanId};
 use crate::review::{Category, categorize};
+
+/// The `project_settings` key of blind annotation.
+const BLIND_KEY: &str = "blind_annotation";
 
 /// The name of the gold layer.
 pub const GOLD: &str = "gold";
@@ -283,12 +286,7 @@ impl Store {
 
     /// Whether annotators see only their own layer until they mark a document done.
     pub fn blind_annotation(&self) -> Result<bool, StoreError> {
-        let value: Option<String> = self
-            .conn
-            .prepare_cached("SELECT value FROM project_settings WHERE key = 'blind_annotation'")
-            .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)).optional())
-            .during("read the project settings")?;
-        Ok(value.as_deref() == Some("true"))
+        Ok(self.setting(BLIND_KEY)? == Some(json!(true)))
     }
 
     /// Turn blind annotation on or off for the project (audit `project.setting`).
@@ -297,26 +295,55 @@ impl Store {
         on: bool,
         actor: Option<AnnotatorId>,
     ) -> Result<(), StoreError> {
+        self.set_setting(BLIND_KEY, json!(on), Some(json!(false)), actor)
+    }
+
+    /// A project setting's JSON value (`project_settings`); `None` when unset.
+    pub(super) fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let value: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM project_settings WHERE key = ?1")
+            .and_then(|mut stmt| stmt.query_row([key], |r| r.get(0)).optional())
+            .during("read the project settings")?;
+        value
+            .map(|v| parse_json(&v, "project_settings.value"))
+            .transpose()
+    }
+
+    /// Set a project setting, in one transaction with its `project.setting`
+    /// audit row (`before`/`after` = `{key: value}`); nothing is written when
+    /// it has the value already. `unset` is the value an absent setting
+    /// stands for (compared, and recorded as `before`).
+    pub(super) fn set_setting(
+        &mut self,
+        key: &str,
+        value: serde_json::Value,
+        unset: Option<serde_json::Value>,
+        actor: Option<AnnotatorId>,
+    ) -> Result<(), StoreError> {
         let tx = self.begin("change a project setting")?;
         if let Some(actor) = actor {
             ensure_annotator(&tx, actor)?;
         }
         let before: Option<String> = tx
             .query_row(
-                "SELECT value FROM project_settings WHERE key = 'blind_annotation'",
-                [],
+                "SELECT value FROM project_settings WHERE key = ?1",
+                [key],
                 |r| r.get(0),
             )
             .optional()
             .during("read the project settings")?;
-        let before = before.as_deref() == Some("true");
-        if before == on {
+        let before = before
+            .map(|v| parse_json(&v, "project_settings.value"))
+            .transpose()?
+            .or(unset);
+        if before.as_ref() == Some(&value) {
             return Ok(());
         }
         tx.execute(
-            "INSERT INTO project_settings (key, value) VALUES ('blind_annotation', ?1)
+            "INSERT INTO project_settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [if on { "true" } else { "false" }],
+            params![key, value.to_string()],
         )
         .during("change a project setting")?;
         write_audit(
@@ -326,8 +353,8 @@ impl Store {
             "project.setting",
             None,
             None,
-            &json!({ "blind_annotation": before }),
-            &json!({ "blind_annotation": on }),
+            &json!({ key: before }),
+            &json!({ key: value }),
         )?;
         tx.commit().during("save a project setting")
     }

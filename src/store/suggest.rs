@@ -309,7 +309,7 @@ impl Store {
             .filter(|r| enabled.contains(r))
             .map(Recogniser::as_str)
             .collect();
-        self.set_setting(RECOGNISERS_KEY, json!(names), actor)
+        self.set_setting(RECOGNISERS_KEY, json!(names), None, actor)
     }
 
     /// The score from which Shift+A accepts a suggestion.
@@ -336,7 +336,7 @@ impl Store {
         };
         // Two decimals: the value a person chose, not a float's noise.
         let threshold = (threshold * 100.0).round() / 100.0;
-        self.set_setting(THRESHOLD_KEY, json!(threshold), actor)
+        self.set_setting(THRESHOLD_KEY, json!(threshold), None, actor)
     }
 
     /// Every (text, label) the project accepted or rejected, with counts,
@@ -575,60 +575,6 @@ impl Store {
             summary,
         )?;
         tx.commit().during("record the suggestions run")
-    }
-
-    fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        let value: Option<String> = self
-            .conn
-            .prepare_cached("SELECT value FROM project_settings WHERE key = ?1")
-            .and_then(|mut stmt| stmt.query_row([key], |r| r.get(0)).optional())
-            .during("read the project settings")?;
-        value
-            .map(|v| super::parse_json(&v, "project_settings.value"))
-            .transpose()
-    }
-
-    fn set_setting(
-        &mut self,
-        key: &str,
-        value: serde_json::Value,
-        actor: Option<AnnotatorId>,
-    ) -> Result<(), StoreError> {
-        let tx = self.begin("change a project setting")?;
-        if let Some(actor) = actor {
-            ensure_annotator(&tx, actor)?;
-        }
-        let before: Option<String> = tx
-            .query_row(
-                "SELECT value FROM project_settings WHERE key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .optional()
-            .during("read the project settings")?;
-        let before = before
-            .map(|v| super::parse_json(&v, "project_settings.value"))
-            .transpose()?;
-        if before.as_ref() == Some(&value) {
-            return Ok(());
-        }
-        tx.execute(
-            "INSERT INTO project_settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value.to_string()],
-        )
-        .during("change a project setting")?;
-        write_audit(
-            &tx,
-            &now(),
-            actor,
-            "project.setting",
-            None,
-            None,
-            &json!({ key: before }),
-            &json!({ key: value }),
-        )?;
-        tx.commit().during("save a project setting")
     }
 }
 
