@@ -765,16 +765,87 @@ fn document_of(r: &postgres::Row) -> Result<(i64, DocumentRecord), postgres::Err
     ))
 }
 
+/// A row read by [`Pull`]: its `seq` and the record.
+type Decode<T> = fn(&postgres::Row) -> Result<(i64, T), postgres::Error>;
+
+fn schema_of(r: &postgres::Row) -> Result<(i64, SchemaRecord), postgres::Error> {
+    Ok((
+        r.try_get(5)?,
+        SchemaRecord {
+            sha256: r.try_get(0)?,
+            name: r.try_get(1)?,
+            ron: r.try_get(2)?,
+            source: r.try_get(3)?,
+            created_at: r.try_get(4)?,
+        },
+    ))
+}
+
+fn layer_of(r: &postgres::Row) -> Result<(i64, LayerRecord), postgres::Error> {
+    Ok((
+        r.try_get(5)?,
+        LayerRecord {
+            uid: r.try_get(0)?,
+            name: r.try_get(1)?,
+            kind: r.try_get(2)?,
+            owner: r.try_get(3)?,
+            created_at: r.try_get(4)?,
+        },
+    ))
+}
+
+fn assignment_of(r: &postgres::Row) -> Result<(i64, AssignmentRecord), postgres::Error> {
+    Ok((
+        r.try_get(5)?,
+        AssignmentRecord {
+            doc: r.try_get(0)?,
+            annotator: r.try_get(1)?,
+            assigned_by: r.try_get(2)?,
+            updated_at: r.try_get(3)?,
+            removed: r.try_get(4)?,
+        },
+    ))
+}
+
+const SCHEMA_COLUMNS: &str = "sha256, name, ron, source, created_at, seq";
+const LAYER_COLUMNS: &str = "uid, name, kind, owner, created_at, seq";
+const ASSIGNMENT_COLUMNS: &str = "doc, annotator, assigned_by, updated_at, removed, seq";
+
 impl Pull<'_> {
-    fn rows(
+    /// The rows of `sql`, each decoded with `decode`.
+    fn read<T>(
         &mut self,
         during: &str,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<postgres::Row>, ServerError> {
-        self.tx
+        decode: Decode<T>,
+    ) -> Result<Vec<(i64, T)>, ServerError> {
+        let rows = self
+            .tx
             .query(sql, params)
+            .map_err(|e| sql_error(during, &self.url, e))?;
+        rows.iter()
+            .map(decode)
+            .collect::<Result<_, _>>()
             .map_err(|e| sql_error(during, &self.url, e))
+    }
+
+    /// A page of `table`: up to `limit` rows with `seq` after `after`, in
+    /// `seq` order.
+    fn page<T>(
+        &mut self,
+        table: &str,
+        columns: &str,
+        after: i64,
+        limit: i64,
+        decode: Decode<T>,
+    ) -> Result<Vec<(i64, T)>, ServerError> {
+        self.read(
+            &format!("read {table}"),
+            &format!("SELECT {columns} FROM tawsim.{table} WHERE seq > $1 ORDER BY seq LIMIT $2"),
+            &[&after, &limit],
+            decode,
+        )
     }
 
     /// Every person, with their annotator layer's uid.
@@ -787,27 +858,7 @@ impl Pull<'_> {
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, SchemaRecord)>, ServerError> {
-        let rows = self.rows(
-            "read label schemas",
-            "SELECT sha256, name, ron, source, created_at, seq FROM tawsim.schemas
-             WHERE seq > $1 ORDER BY seq LIMIT $2",
-            &[&after, &limit],
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(5)?,
-                    SchemaRecord {
-                        sha256: r.try_get(0)?,
-                        name: r.try_get(1)?,
-                        ron: r.try_get(2)?,
-                        source: r.try_get(3)?,
-                        created_at: r.try_get(4)?,
-                    },
-                ))
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read rows of the server", &self.url, e))
+        self.page("schemas", SCHEMA_COLUMNS, after, limit, schema_of)
     }
 
     pub fn layers(
@@ -815,27 +866,7 @@ impl Pull<'_> {
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, LayerRecord)>, ServerError> {
-        let rows = self.rows(
-            "read layers",
-            "SELECT uid, name, kind, owner, created_at, seq FROM tawsim.layers
-             WHERE seq > $1 ORDER BY seq LIMIT $2",
-            &[&after, &limit],
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(5)?,
-                    LayerRecord {
-                        uid: r.try_get(0)?,
-                        name: r.try_get(1)?,
-                        kind: r.try_get(2)?,
-                        owner: r.try_get(3)?,
-                        created_at: r.try_get(4)?,
-                    },
-                ))
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read rows of the server", &self.url, e))
+        self.page("layers", LAYER_COLUMNS, after, limit, layer_of)
     }
 
     pub fn documents(
@@ -843,17 +874,7 @@ impl Pull<'_> {
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, DocumentRecord)>, ServerError> {
-        let rows = self.rows(
-            "read documents",
-            &format!(
-                "SELECT {DOCUMENT_COLUMNS} FROM tawsim.documents WHERE seq > $1 ORDER BY seq LIMIT $2"
-            ),
-            &[&after, &limit],
-        )?;
-        rows.iter()
-            .map(document_of)
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read documents", &self.url, e))
+        self.page("documents", DOCUMENT_COLUMNS, after, limit, document_of)
     }
 
     /// These documents (by SHA-256), as far as the person may read them.
@@ -861,15 +882,12 @@ impl Pull<'_> {
         &mut self,
         shas: &[String],
     ) -> Result<Vec<(i64, DocumentRecord)>, ServerError> {
-        let rows = self.rows(
+        self.read(
             "read documents",
             &format!("SELECT {DOCUMENT_COLUMNS} FROM tawsim.documents WHERE sha256 = ANY($1)"),
             &[&shas],
-        )?;
-        rows.iter()
-            .map(document_of)
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read documents", &self.url, e))
+            document_of,
+        )
     }
 
     pub fn assignments(
@@ -877,54 +895,27 @@ impl Pull<'_> {
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, AssignmentRecord)>, ServerError> {
-        let rows = self.rows(
-            "read assignments",
-            "SELECT doc, annotator, assigned_by, updated_at, removed, seq FROM tawsim.assignments
-             WHERE seq > $1 ORDER BY seq LIMIT $2",
-            &[&after, &limit],
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(5)?,
-                    AssignmentRecord {
-                        doc: r.try_get(0)?,
-                        annotator: r.try_get(1)?,
-                        assigned_by: r.try_get(2)?,
-                        updated_at: r.try_get(3)?,
-                        removed: r.try_get(4)?,
-                    },
-                ))
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read rows of the server", &self.url, e))
+        self.page(
+            "assignments",
+            ASSIGNMENT_COLUMNS,
+            after,
+            limit,
+            assignment_of,
+        )
     }
 
     pub fn spans(&mut self, after: i64, limit: i64) -> Result<Vec<(i64, SpanRecord)>, ServerError> {
-        let rows = self.rows(
-            "read spans",
-            &format!(
-                "SELECT {SPAN_COLUMNS} FROM tawsim.spans WHERE seq > $1 ORDER BY seq LIMIT $2"
-            ),
-            &[&after, &limit],
-        )?;
-        rows.iter()
-            .map(span_of)
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read spans", &self.url, e))
+        self.page("spans", SPAN_COLUMNS, after, limit, span_of)
     }
 
     /// Every span of a document the person may read, whatever its seq.
     pub fn document_spans(&mut self, sha: &str) -> Result<Vec<(i64, SpanRecord)>, ServerError> {
-        let rows = self.rows(
+        self.read(
             "read a document's spans",
             &format!("SELECT {SPAN_COLUMNS} FROM tawsim.spans WHERE doc = $1 ORDER BY seq"),
             &[&sha],
-        )?;
-        rows.iter()
-            .map(span_of)
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read spans", &self.url, e))
+            span_of,
+        )
     }
 
     pub fn events(
@@ -932,30 +923,17 @@ impl Pull<'_> {
         after: i64,
         limit: i64,
     ) -> Result<Vec<(i64, EventRecord)>, ServerError> {
-        let rows = self.rows(
-            "read events",
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM tawsim.events WHERE seq > $1 ORDER BY seq LIMIT $2"
-            ),
-            &[&after, &limit],
-        )?;
-        rows.iter()
-            .map(event_of)
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read events", &self.url, e))
+        self.page("events", EVENT_COLUMNS, after, limit, event_of)
     }
 
     /// Every event of a document the person may read, whatever its seq.
     pub fn document_events(&mut self, sha: &str) -> Result<Vec<(i64, EventRecord)>, ServerError> {
-        let rows = self.rows(
+        self.read(
             "read a document's events",
             &format!("SELECT {EVENT_COLUMNS} FROM tawsim.events WHERE doc = $1 ORDER BY seq"),
             &[&sha],
-        )?;
-        rows.iter()
-            .map(event_of)
-            .collect::<Result<_, _>>()
-            .map_err(|e| sql_error("read events", &self.url, e))
+            event_of,
+        )
     }
 
     /// End the snapshot.
