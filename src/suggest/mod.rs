@@ -147,14 +147,20 @@ pub fn resolve_overlaps(mut all: Vec<Suggestion>) -> Vec<Suggestion> {
             kept.push(s);
         }
     }
-    kept.sort_by(|a, b| {
+    sort(&mut kept);
+    kept
+}
+
+/// Sort suggestions as [`suggest`] returns them: by start, longer first,
+/// then by label.
+pub fn sort(suggestions: &mut [Suggestion]) {
+    suggestions.sort_by(|a, b| {
         a.range
             .start()
             .cmp(&b.range.start())
             .then(b.range.len().cmp(&a.range.len()))
             .then(a.label.cmp(&b.label))
     });
-    kept
 }
 
 #[cfg(test)]

@@ -251,13 +251,7 @@ impl App {
                 all.push(s.clone());
             }
         }
-        all.sort_by(|a, b| {
-            a.range
-                .start()
-                .cmp(&b.range.start())
-                .then(b.range.len().cmp(&a.range.len()))
-                .then(a.label.cmp(&b.label))
-        });
+        crate::suggest::sort(&mut all);
         self.suggest.all = all;
         self.refilter_suggestions();
     }
