@@ -448,7 +448,7 @@ impl Worker {
                 retry_in: (self.offline_wait * 2).min(OFFLINE_MAX_RETRY),
             },
             e => SyncState::Error {
-                message: format!("{:#}", anyhow::Error::from(ErrorText(e.to_string()))),
+                message: e.to_string(),
             },
         }
     }
@@ -478,18 +478,6 @@ fn listen(url: &ServerUrl, tx: &Sender<Msg>, stopped: &AtomicBool) {
 
 /// How often the listener looks whether the worker stopped.
 const LISTEN_CHECK: Duration = Duration::from_secs(5);
-
-/// A plain message as an error (so `{:#}` prints it as the rest).
-#[derive(Debug)]
-struct ErrorText(String);
-
-impl std::fmt::Display for ErrorText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ErrorText {}
 
 fn summarise(report: &SyncReport) -> RoundSummary {
     let pulled = report.pull.people_added
