@@ -4,6 +4,7 @@
 //! of egui; `ui` is a thin immediate-mode layer that reads state each frame and
 //! turns user intent into commands run after the UI pass.
 
+pub mod background;
 pub mod cli;
 pub mod export;
 pub mod fonts;

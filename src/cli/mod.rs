@@ -234,6 +234,19 @@ pub struct ValidateArgs {
 
 /// Run a command and say how it went; returns the exit code.
 pub fn run(command: Command) -> ExitCode {
+    // Commands that write a lot into a project someone may have open in the
+    // window let the window run first (see `crate::background`).
+    if matches!(
+        command,
+        Command::Import(_)
+            | Command::Merge(_)
+            | Command::Join(_)
+            | Command::Link(_)
+            | Command::Sync(_)
+            | Command::Suggest(_)
+    ) {
+        crate::background::yield_to_the_window();
+    }
     let result = match command {
         Command::Import(args) => import(args),
         Command::Validate(args) => validate(args),

@@ -58,6 +58,7 @@ impl Indexer {
         let spawned = std::thread::Builder::new()
             .name("tawsim-indexer".into())
             .spawn(move || {
+                crate::background::yield_to_the_window();
                 let mut store: Option<Store> = None;
                 loop {
                     let outcome = (|| -> Result<usize, StoreError> {

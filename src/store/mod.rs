@@ -4,7 +4,10 @@
 //! This module is the only place that talks SQL. Each mutating call is one
 //! immediate transaction that writes the change together with its audit row;
 //! when the call returns `Ok`, the change is committed to disk
-//! (`journal_mode=WAL`, `synchronous=FULL`). It must not know about egui, must
+//! (`journal_mode=WAL`, `synchronous=FULL`); on the window's connection it
+//! is committed to the log at once and synced to disk a few milliseconds
+//! later by a thread of its own, so no frame waits for the disk (see
+//! [`log_sync`]). It must not know about egui, must
 //! not keep state that could drift from the file (no caches of rows), and must
 //! never change a document's text or remove a span row: deletion is a
 //! `deleted_at` mark, so the audit log can always be replayed.
@@ -252,6 +255,7 @@ mod resolve;
 pub mod suggest;
 pub mod sync;
 pub use join::JoinReport;
+mod log_sync;
 mod pack;
 pub use indexer::Indexer;
 pub use pack::{PackError, PackReport};
@@ -1209,6 +1213,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// Syncs the log after the window's commits (see [`log_sync`]); `None`
+    /// until [`Store::wait_briefly_for_lock`], and for an in-memory store.
+    log_syncer: Option<log_sync::LogSyncer>,
 }
 
 impl Store {
@@ -1264,6 +1271,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: Some(path.to_path_buf()),
+            log_syncer: None,
         };
         store.clean_up_imports()?;
         search::ensure_queued(&store.conn)?;
@@ -1282,7 +1290,11 @@ impl Store {
         configure(&conn).map_err(open_err)?;
         migrate(&mut conn, None, MIGRATIONS)?;
         install_views(&conn).map_err(open_err)?;
-        let mut store = Store { conn, path: None };
+        let mut store = Store {
+            conn,
+            path: None,
+            log_syncer: None,
+        };
         store.ensure_default_schema()?;
         Ok(store)
     }
@@ -1304,19 +1316,89 @@ impl Store {
         Ok(Store {
             conn,
             path: Some(path.to_path_buf()),
+            log_syncer: None,
         })
     }
 
     /// Wait at most [`BRIEF_WAIT`] for another connection's write lock (instead
     /// of [`BUSY_TIMEOUT`]), so a call that cannot get it fails with
-    /// [`StoreError::is_locked`] instead of blocking, and leave checkpoints
-    /// to the other connections (see [`Store::checkpoint`]). For the
-    /// window's connection: its frames never wait longer, and its commits
-    /// never copy an import's write-ahead log into the file.
+    /// [`StoreError::is_locked`] instead of blocking, leave checkpoints to
+    /// the other connections (see [`Store::checkpoint`]), and sync each
+    /// commit to disk on a thread of its own (see [`log_sync`]). For the
+    /// window's connection: its frames never wait longer for the lock, its
+    /// commits never copy an import's write-ahead log into the file, and
+    /// never wait for the disk.
     pub fn wait_briefly_for_lock(&mut self) {
         // Only fails for a closed connection, where every call fails anyway.
         let _ = wait_for_lock(&mut self.conn, LockWait::Brief);
+        // Setting `wal_autocheckpoint` replaces the log hook: set it first.
         let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 0);
+        self.sync_log_in_background();
+    }
+
+    /// Commit with `synchronous=NORMAL` and have a [`log_sync::LogSyncer`]
+    /// sync the log after each commit. Stays with `synchronous=FULL` if the
+    /// thread cannot be started or the store is in memory.
+    fn sync_log_in_background(&mut self) {
+        let Some(path) = self.path.clone() else {
+            return;
+        };
+        // Without a write-ahead log (a file system that cannot share
+        // memory) there is no log to sync: every commit syncs itself.
+        let wal_mode = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+            .is_ok_and(|mode| mode.eq_ignore_ascii_case("wal"));
+        if !wal_mode {
+            return;
+        }
+        if self.log_syncer.is_none() {
+            let mut wal = path.into_os_string();
+            wal.push("-wal");
+            match log_sync::LogSyncer::start(PathBuf::from(wal)) {
+                Ok(syncer) => self.log_syncer = Some(syncer),
+                Err(_) => return,
+            }
+        }
+        let Some(requests) = self.log_syncer.as_ref().map(log_sync::LogSyncer::requests) else {
+            return;
+        };
+        let hooked = self
+            .conn
+            .wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, _| {
+                requests.commit();
+                Ok(())
+            }));
+        if hooked.is_ok() {
+            // Only fails for a closed connection; FULL stays then.
+            let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
+        }
+    }
+
+    /// Wait up to `limit` until every commit of this connection is on disk
+    /// (immediately true unless [`Store::wait_briefly_for_lock`] set the
+    /// store up to sync in the background); false when the time ran out.
+    pub fn wait_until_on_disk(&self, limit: Duration) -> bool {
+        self.log_syncer
+            .as_ref()
+            .is_none_or(|s| s.wait_until_synced(limit))
+    }
+
+    /// Commits of this connection synced in the background so far, and
+    /// how many were asked for: `(asked, on disk)`; `(0, 0)` when it syncs
+    /// each commit itself.
+    pub fn background_syncs(&self) -> (u64, u64) {
+        self.log_syncer
+            .as_ref()
+            .map_or((0, 0), log_sync::LogSyncer::counts)
+    }
+
+    /// Why the last background sync of the log failed, if one did: the
+    /// disk refused to write, so commits since may not survive a power cut.
+    pub fn log_sync_error(&self) -> Option<String> {
+        self.log_syncer
+            .as_ref()
+            .and_then(log_sync::LogSyncer::error)
     }
 
     /// Wait up to [`BUSY_TIMEOUT`] for another connection's write lock again

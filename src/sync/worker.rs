@@ -177,7 +177,10 @@ impl SyncWorker {
         worker.read_link();
         thread::Builder::new()
             .name("tawsim sync".into())
-            .spawn(move || worker.run(rx))
+            .spawn(move || {
+                crate::background::yield_to_the_window();
+                worker.run(rx)
+            })
             .map_err(SyncError::Thread)?;
         Ok(SyncWorker { tx, shared })
     }

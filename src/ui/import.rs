@@ -373,6 +373,7 @@ impl App {
                         std::thread::Builder::new()
                             .name("import".into())
                             .spawn(move || {
+                                crate::background::yield_to_the_window();
                                 let outcome = match Store::open(&path) {
                                     Ok(mut store) => run_job(&mut store, &choices, actor, &c, &s),
                                     Err(e) => Err(format!("{:#}", anyhow::Error::from(e))),

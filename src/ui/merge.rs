@@ -207,6 +207,7 @@ impl App {
                         std::thread::Builder::new()
                             .name("merge".into())
                             .spawn(move || {
+                                crate::background::yield_to_the_window();
                                 let outcome = match Store::open(&path) {
                                     Ok(mut store) => run_job(&mut store, &files, actor, &c, &p),
                                     Err(e) => Some(format!("{:#}", anyhow::Error::from(e))),

@@ -802,7 +802,17 @@ impl App {
                     }
                 }
                 self.sync_status_bar(ui);
-                if let Some(status) = self.waiting_note.as_ref().or(self.status.as_ref()) {
+                // A disk that refused to sync the window's commits outranks
+                // every other message: work since may not survive a power cut.
+                let disk = self.store.log_sync_error().map(|e| Status {
+                    text: format!("{e}; changes since may not survive a power cut"),
+                    error: true,
+                });
+                if let Some(status) = disk
+                    .as_ref()
+                    .or(self.waiting_note.as_ref())
+                    .or(self.status.as_ref())
+                {
                     ui.separator();
                     let color = if status.error {
                         ui.visuals().error_fg_color
