@@ -1,10 +1,9 @@
 //! The DATE and CASUALTY recognisers keep the quality QUALITY.md reports on
 //! the hand-made held-out gold set (tests/data/suggest-gold), counted by
 //! overlap: precision at least 0.9 and recall at least 0.8 (the issue's
-//! targets), except CASUALTY recall, which measures 0.789 and is held at
-//! 0.78 until it reaches the target (see QUALITY.md). A pattern change that
-//! loses dates or casualties, or starts suggesting numbers of things, fails
-//! here.
+//! targets) for both labels; they measure DATE 0.993 / 0.901 and CASUALTY
+//! 0.975 / 0.844 (see QUALITY.md). A pattern change that loses dates or
+//! casualties, or starts suggesting numbers of things, fails here.
 
 #[path = "suggest_gold/mod.rs"]
 mod suggest_gold;
@@ -22,13 +21,38 @@ fn held_out_gold_meets_the_targets() {
     for label in LABELS {
         let s = score(&docs, label);
         assert!(s.gold > 0, "no {label} gold spans");
-        // CASUALTY recall is below the 0.8 target today: hold what it has.
-        let recall = if label == "CASUALTY" { 0.78 } else { 0.8 };
         assert!(
-            s.overlap_p() >= 0.9 && s.overlap_r() >= recall,
-            "{label}: overlap precision {:.3} (target 0.9), recall {:.3} (floor {recall}): {s:?}",
+            s.overlap_p() >= 0.9 && s.overlap_r() >= 0.8,
+            "{label}: overlap precision {:.3} (target 0.9), recall {:.3} (target 0.8): {s:?}",
             s.overlap_p(),
             s.overlap_r()
+        );
+    }
+}
+
+/// The CASUALTY development set (tests/data/suggest-dev), on which the
+/// recogniser may be tuned, shares no sentence with the held-out gold, so
+/// the held-out figures stay a measure of text no rule was written from.
+#[test]
+fn the_dev_set_is_apart_from_the_held_out_gold() {
+    let dev_file = "tests/data/suggest-dev/newsfane-conflict-dev.jsonl";
+    let dev = load(dev_file).unwrap_or_else(|e| panic!("{dev_file}: {e}"));
+    let casualties = score(&dev, "CASUALTY").gold;
+    assert!(
+        casualties >= 80,
+        "the dev set has only {casualties} CASUALTY spans"
+    );
+    let mut held = std::collections::HashSet::new();
+    for file in HELD_OUT {
+        for d in load(file).unwrap_or_else(|e| panic!("{file}: {e}")) {
+            held.insert((d.id, d.text));
+        }
+    }
+    for d in &dev {
+        assert!(
+            !held.iter().any(|(id, text)| *id == d.id || *text == d.text),
+            "dev document {} is also in the held-out gold",
+            d.id
         );
     }
 }

@@ -72,11 +72,16 @@ use super::{
     now, span_json, to_i64, to_usize, write_audit,
 };
 use crate::model::{AnnotatorId, Attrs, CharRange, DocId, LayerId, Span, SpanId};
-use crate::suggest::project::Matcher;
+use crate::suggest::project::{LayerWork, Matcher};
+use crate::suggest::words::words;
 use crate::suggest::{Recogniser, Suggestion};
 
 /// The layer `tawsim suggest` fills unless told otherwise.
 pub const SUGGESTIONS_LAYER: &str = "suggestions";
+
+/// How many of the documents people worked on (the latest first) the
+/// project matcher reads for words they passed by untagged.
+pub const OBSERVED_DOCUMENTS: usize = 20_000;
 
 /// The score from which Shift+A accepts a suggestion, unless the project
 /// says otherwise.
@@ -393,11 +398,90 @@ impl Store {
     }
 
     /// The project's string matcher, learnt from [`Store::matcher_counts`]
-    /// (as slow: off the window's thread).
+    /// and from the documents people worked on ([`Matcher::observe`]: the
+    /// [`OBSERVED_DOCUMENTS`] documents whose human spans changed last).
+    /// Slow on a big project: off the window's thread.
     pub fn project_matcher(&self) -> Result<Matcher, StoreError> {
         let mut matcher = Matcher::new();
         for count in self.matcher_counts()? {
             matcher.add(&count.text, &count.label, count.accepted, count.rejected);
+        }
+        if matcher.is_empty() {
+            return Ok(matcher);
+        }
+        let docs: Vec<DocId> = {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT s.doc_id FROM spans s JOIN layers l ON l.id = s.layer_id
+                     WHERE s.deleted_at IS NULL AND l.kind IN ('annotator', 'gold')
+                     GROUP BY s.doc_id ORDER BY max(s.updated_at) DESC, s.doc_id DESC
+                     LIMIT ?1",
+                )
+                .during("find the documents people worked on")?;
+            stmt.query_map([to_i64(OBSERVED_DOCUMENTS)], |r| r.get(0))
+                .during("find the documents people worked on")?
+                .collect::<Result<_, _>>()
+                .during("find the documents people worked on")?
+        };
+        let mut text_of = self
+            .conn
+            .prepare_cached("SELECT text FROM documents WHERE id = ?1")
+            .during("read a document people worked on")?;
+        let mut spans_of = self
+            .conn
+            .prepare_cached(
+                "SELECT s.layer_id, s.start, s.\"end\",
+                        CASE l.kind
+                          WHEN 'gold' THEN EXISTS (SELECT 1 FROM document_review r
+                                                   WHERE r.doc_id = s.doc_id AND r.status = 'adjudicated')
+                          ELSE EXISTS (SELECT 1 FROM document_status t
+                                       WHERE t.doc_id = s.doc_id AND t.annotator_id = l.annotator_id
+                                         AND t.status = 'done')
+                        END
+                 FROM spans s JOIN layers l ON l.id = s.layer_id
+                 WHERE s.doc_id = ?1 AND s.deleted_at IS NULL AND l.kind IN ('annotator', 'gold')
+                 ORDER BY s.layer_id",
+            )
+            .during("read the spans of a document people worked on")?;
+        for doc in docs {
+            let Some(text) = text_of
+                .query_row([doc], |r| r.get::<_, String>(0))
+                .optional()
+                .during("read a document people worked on")?
+            else {
+                continue;
+            };
+            // (layer, done, spans), in layer order.
+            let mut layers: Vec<(LayerId, bool, Vec<CharRange>)> = Vec::new();
+            let rows = spans_of
+                .query_map([doc], |r| {
+                    Ok((
+                        r.get::<_, LayerId>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, bool>(3)?,
+                    ))
+                })
+                .during("read the spans of a document people worked on")?;
+            for row in rows {
+                let (layer, start, end, done) =
+                    row.during("read the spans of a document people worked on")?;
+                let range =
+                    CharRange::new(to_usize(start, "spans.start")?, to_usize(end, "spans.end")?)
+                        .map_err(|e| StoreError::Corrupt {
+                            what: format!("a span in document {doc}: {e}"),
+                        })?;
+                match layers.last_mut() {
+                    Some((id, _, spans)) if *id == layer => spans.push(range),
+                    _ => layers.push((layer, done, vec![range])),
+                }
+            }
+            let work: Vec<LayerWork<'_>> = layers
+                .iter()
+                .map(|(_, done, spans)| LayerWork { spans, done: *done })
+                .collect();
+            matcher.observe(&text, &words(&text), &work);
         }
         Ok(matcher)
     }
@@ -866,6 +950,46 @@ mod tests {
             .apply(&Change::Delete { span: span.id }, layla)
             .unwrap();
         assert_eq!(store.spans(doc).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_project_matcher_counts_what_a_finished_document_left_untagged() {
+        let (mut store, doc, layla) = setup();
+        store
+            .accept_suggestion(doc, layla, &suggestion("إدلب", 0, "PLACE", 0.9), None)
+            .unwrap();
+        let found = |store: &Store| {
+            let text = "قصف على إدلب";
+            let m = store.project_matcher().unwrap();
+            m.recognise(text, &words(text))
+                .into_iter()
+                .map(|s| (s.label, s.reason))
+                .collect::<Vec<_>>()
+        };
+        // The second «إدلب» comes after layla's last span: not read yet.
+        assert_eq!(
+            found(&store),
+            vec![(
+                "PLACE".into(),
+                "accepted 1 of 1 times in the project".into()
+            )]
+        );
+        // Done, with the second left untagged: one against one.
+        store
+            .set_status(doc, layla, crate::store::Status::Done)
+            .unwrap();
+        assert_eq!(found(&store), vec![]);
+        // Tagging the second too makes it two of two.
+        store
+            .accept_suggestion(doc, layla, &suggestion("إدلب", 1, "PLACE", 0.9), None)
+            .unwrap();
+        assert_eq!(
+            found(&store),
+            vec![(
+                "PLACE".into(),
+                "accepted 2 of 2 times in the project".into()
+            )]
+        );
     }
 
     #[test]

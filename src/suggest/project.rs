@@ -17,17 +17,38 @@
 //!
 //! # Score
 //!
-//! For a phrase and a label, with `a` its acceptances (each gazetteer line
-//! counts as [`GAZETTEER_WEIGHT`] acceptances) and `r` its rejections:
+//! For a phrase and a label, with `a` the label's acceptances (each
+//! gazetteer line counts as [`GAZETTEER_WEIGHT`] acceptances), `o` the
+//! acceptances of the same phrase with any other label, `u` the times
+//! annotators passed the phrase by without tagging it (below) and `r` the
+//! label's rejections:
 //!
 //! ```text
-//! score = (a + 1) / (a + r + 2)
+//! score = (a + 1) / (a + o + u + r + 2)
 //! ```
 //!
 //! (Laplace's rule: one acceptance gives 0.67, a gazetteer line alone 0.8,
-//! 9 acceptances and 1 rejection 0.83.) A phrase is suggested with its
-//! best-scoring label, and only when that label was accepted more often than
-//! rejected (`a > r`).
+//! 9 acceptances and 1 rejection 0.83, 9 acceptances as PLACE and 1 as
+//! ACTOR 0.83 for PLACE.) A phrase is suggested with its best-scoring label,
+//! and only when that label holds the majority of what the project said
+//! about the phrase (`a > o + u + r`): a text the annotators label one way
+//! as often as another («الأسد» as ACTOR and as PLACE) is a coin toss, not
+//! a suggestion, and scoring it by its better label alone would call a
+//! 50/50 split 0.98.
+//!
+//! # Passed by
+//!
+//! A span says what annotators tag; the words they read and left alone say
+//! what they do not. [`Matcher::observe`] reads a document someone worked
+//! on, with each of its annotator and gold layers: every occurrence of a
+//! learnt phrase that no span of a layer overlaps counts once in `u` for
+//! that layer, if the layer's person has gone past it — the document is
+//! done (or adjudicated, for gold), or the layer has a span that starts
+//! after the occurrence ends. Occurrences after a person's last span are
+//! not counted: they have not read that far. So a word tagged now and then
+//! by accident, or tagged in one place and left alone in ten, is not
+//! suggested; a name tagged at its first occurrence is suggested at the
+//! next ones.
 //!
 //! # Gazetteer files
 //!
@@ -56,7 +77,7 @@ use serde::Deserialize;
 
 use super::words::{Phrases, Word, joined, phrase_words};
 use super::{Recogniser, Suggestion};
-use crate::model::Attrs;
+use crate::model::{Attrs, CharRange};
 
 /// How many acceptances one gazetteer line is worth in the score.
 pub const GAZETTEER_WEIGHT: u32 = 3;
@@ -79,9 +100,12 @@ impl Counts {
             .saturating_add(self.listed.saturating_mul(GAZETTEER_WEIGHT))
     }
 
-    fn score(&self) -> f64 {
+    /// The score of this label when the phrase's labels together have
+    /// `all` support (see the module documentation).
+    fn score(&self, all: u32) -> f64 {
         let a = f64::from(self.support());
-        (a + 1.0) / (a + f64::from(self.rejected) + 2.0)
+        let o = f64::from(all.saturating_sub(self.support()));
+        (a + 1.0) / (a + o + f64::from(self.rejected) + 2.0)
     }
 }
 
@@ -110,10 +134,27 @@ struct RonEntry {
     label: String,
 }
 
+/// Everything known about one phrase.
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    labels: Vec<Counts>,
+    /// Occurrences passed by without a span, per layer (see "Passed by").
+    passed_by: u32,
+}
+
+/// One annotator or gold layer of a document given to
+/// [`Matcher::observe`]: its live spans there and whether its person
+/// finished the document.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerWork<'a> {
+    pub spans: &'a [CharRange],
+    pub done: bool,
+}
+
 /// What the project has accepted, and the gazetteers a lead loaded.
 #[derive(Debug, Clone, Default)]
 pub struct Matcher {
-    phrases: Phrases<Vec<Counts>>,
+    phrases: Phrases<Entry>,
 }
 
 impl Matcher {
@@ -142,7 +183,10 @@ impl Matcher {
     }
 
     fn counts(&mut self, text: &str, label: &str) -> Option<&mut Counts> {
-        let list = self.phrases.entry(&phrase_words(text), Vec::new)?;
+        let list = &mut self
+            .phrases
+            .entry(&phrase_words(text), Entry::default)?
+            .labels;
         let at = match list.iter().position(|c| c.label == label) {
             Some(at) => at,
             None => {
@@ -179,6 +223,47 @@ impl Matcher {
         Ok(entries.len())
     }
 
+    /// Learn from a document people worked on: `text`, whose words are
+    /// `words`, and each of its annotator and gold layers (see "Passed by"
+    /// in the module documentation).
+    pub fn observe(&mut self, text: &str, words: &[Word], layers: &[LayerWork<'_>]) {
+        if self.phrases.is_empty() || layers.is_empty() {
+            return;
+        }
+        let joined = joined(text, words);
+        let mut passed: Vec<(Vec<String>, u32)> = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let Some(m) = self.phrases.longest_at(words, i, &joined) else {
+                i += 1;
+                continue;
+            };
+            let range = m.range;
+            let n = layers
+                .iter()
+                .filter(|l| {
+                    let reached = l.done || l.spans.iter().any(|s| s.start() >= range.end());
+                    reached && !l.spans.iter().any(|s| s.overlaps(range))
+                })
+                .count();
+            if n > 0 {
+                let mut key = vec![m.stem.clone()];
+                key.extend(
+                    words[m.first + 1..=m.last]
+                        .iter()
+                        .map(|w| w.norm.text.clone()),
+                );
+                passed.push((key, u32::try_from(n).unwrap_or(u32::MAX)));
+            }
+            i = m.last + 1;
+        }
+        for (key, n) in passed {
+            if let Some(entry) = self.phrases.entry(&key, Entry::default) {
+                entry.passed_by = entry.passed_by.saturating_add(n);
+            }
+        }
+    }
+
     /// Suggestions in `text`, whose words are `words`.
     pub fn recognise(&self, text: &str, words: &[Word]) -> Vec<Suggestion> {
         if self.phrases.is_empty() {
@@ -192,21 +277,52 @@ impl Matcher {
                 i += 1;
                 continue;
             };
-            let best = m
-                .value
+            let entry = m.value;
+            let all: u32 = entry
+                .labels
                 .iter()
-                .filter(|c| c.support() > c.rejected)
-                .max_by(|a, b| a.score().total_cmp(&b.score()));
+                .map(Counts::support)
+                .fold(entry.passed_by, u32::saturating_add);
+            let best = entry
+                .labels
+                .iter()
+                .filter(|c| {
+                    c.support() > all.saturating_sub(c.support()).saturating_add(c.rejected)
+                })
+                .max_by(|a, b| a.score(all).total_cmp(&b.score(all)));
             if let Some(c) = best {
-                let reason = match (&c.origin, c.accepted + c.rejected) {
+                let others: u32 = entry
+                    .labels
+                    .iter()
+                    .filter(|o| o.label != c.label)
+                    .map(|o| o.accepted)
+                    .fold(0, u32::saturating_add);
+                let seen = c
+                    .accepted
+                    .saturating_add(c.rejected)
+                    .saturating_add(others)
+                    .saturating_add(entry.passed_by);
+                let mut notes = Vec::new();
+                if others > 0 {
+                    notes.push(format!("{others} with another label"));
+                }
+                if entry.passed_by > 0 {
+                    notes.push(format!("{} passed by untagged", entry.passed_by));
+                }
+                let reason = match (&c.origin, seen) {
                     (Some(origin), 0) => format!("project gazetteer {origin}"),
-                    (_, seen) => format!("accepted {} of {seen} times in the project", c.accepted),
+                    _ if !notes.is_empty() => format!(
+                        "accepted {} of {seen} times in the project ({})",
+                        c.accepted,
+                        notes.join(", ")
+                    ),
+                    _ => format!("accepted {} of {seen} times in the project", c.accepted),
                 };
                 out.push(Suggestion {
                     range: m.range,
                     label: c.label.clone(),
                     attrs: Attrs::new(),
-                    score: c.score(),
+                    score: c.score(all),
                     recogniser: Recogniser::Project,
                     reason,
                 });
@@ -330,6 +446,122 @@ mod tests {
         // The better label wins.
         m.add("الأسد", "PLACE", 2, 0);
         assert_eq!(found(&m, "رأينا الأسد")[0].1, "PLACE");
+    }
+
+    #[test]
+    fn a_text_labelled_one_way_as_often_as_another_is_not_suggested() {
+        let mut m = Matcher::new();
+        // Half and half: a coin toss, whatever the counts.
+        m.add("الأسد", "ACTOR", 50, 0);
+        m.add("الأسد", "PLACE", 50, 0);
+        assert!(found(&m, "رأينا الأسد").is_empty());
+        // A clear majority is suggested, scored by its share.
+        m.add("الأسد", "ACTOR", 100, 0);
+        let got = found(&m, "رأينا الأسد");
+        assert_eq!(got, vec![("الأسد".into(), "ACTOR".into(), 151.0 / 202.0)]);
+        let text = "رأينا الأسد";
+        let reason = &m.recognise(text, &words(text))[0].reason;
+        assert_eq!(
+            reason,
+            "accepted 150 of 200 times in the project (50 with another label)"
+        );
+        // Another label's acceptances and this label's rejections add up.
+        let mut m = Matcher::new();
+        m.add("حماة", "PLACE", 3, 2);
+        m.add("حماة", "ACTOR", 1, 0);
+        assert!(
+            found(&m, "في حماة").is_empty(),
+            "3 against 1 + 2 is no majority"
+        );
+        m.add("حماة", "PLACE", 1, 0);
+        assert_eq!(found(&m, "في حماة")[0].1, "PLACE");
+    }
+
+    fn range_of(text: &str, word: &str, nth: usize) -> CharRange {
+        let at = text.match_indices(word).nth(nth).unwrap().0;
+        let start = text[..at].chars().count();
+        CharRange::new(start, start + word.chars().count()).unwrap()
+    }
+
+    #[test]
+    fn words_passed_by_untagged_count_against_a_phrase() {
+        let text = "قصف الصرمان وقتل اثنان في الصرمان ثم قصف الصرمان";
+        let first = range_of(text, "الصرمان", 0);
+        let learnt = || {
+            let mut m = Matcher::new();
+            m.add("الصرمان", "PLACE", 1, 0);
+            m
+        };
+        // Tagged at its first occurrence, nothing read further: the next
+        // ones are not passed by, so they are suggested.
+        let mut m = learnt();
+        let spans = [first];
+        m.observe(
+            text,
+            &words(text),
+            &[LayerWork {
+                spans: &spans,
+                done: false,
+            }],
+        );
+        assert_eq!(found(&m, "في الصرمان").len(), 1);
+        // The document is done and two of three were left untagged: 1
+        // against 2 is no majority.
+        let mut m = learnt();
+        m.observe(
+            text,
+            &words(text),
+            &[LayerWork {
+                spans: &spans,
+                done: true,
+            }],
+        );
+        assert!(found(&m, "في الصرمان").is_empty());
+        // A span after the second occurrence: the person read past it (1
+        // against 1); the third, after the last span, is not counted.
+        let mut m = learnt();
+        let spans = [first, range_of(text, "ثم", 0)];
+        m.observe(
+            text,
+            &words(text),
+            &[LayerWork {
+                spans: &spans,
+                done: false,
+            }],
+        );
+        assert!(found(&m, "في الصرمان").is_empty());
+        m.add("الصرمان", "PLACE", 1, 0);
+        let got = m.recognise("في الصرمان", &words("في الصرمان"));
+        assert_eq!(got[0].score, 3.0 / 5.0);
+        assert_eq!(
+            got[0].reason,
+            "accepted 2 of 3 times in the project (1 passed by untagged)"
+        );
+        // Each layer counts for itself: the layer that tagged all of them
+        // adds nothing, the one that tagged none and is done adds three.
+        let mut m = learnt();
+        let all = [
+            first,
+            range_of(text, "الصرمان", 1),
+            range_of(text, "الصرمان", 2),
+        ];
+        m.observe(
+            text,
+            &words(text),
+            &[
+                LayerWork {
+                    spans: &all,
+                    done: true,
+                },
+                LayerWork {
+                    spans: &[],
+                    done: true,
+                },
+            ],
+        );
+        m.add("الصرمان", "PLACE", 2, 0);
+        let got = m.recognise("في الصرمان", &words("في الصرمان"));
+        assert!(got.is_empty(), "3 accepted against 3 passed by");
     }
 
     #[test]
