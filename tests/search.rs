@@ -251,3 +251,50 @@ fn while_the_index_catches_up_search_gives_the_indexed_hits_and_says_how_far_it_
         assert_eq!(stored(&store, hit), "إدلب");
     }
 }
+
+/// A query whose trigrams are everywhere but which is in one document only,
+/// the last: the first call reads its budget of candidates and says where to
+/// go on; going on finds the hit, and every candidate is read exactly once.
+#[test]
+fn a_rare_query_with_common_trigrams_is_searched_to_the_end_in_stretches() {
+    use tawsim::store::search::MAX_CANDIDATES;
+    let mut store = Store::open_in_memory().unwrap();
+    let decoys = MAX_CANDIDATES + 500;
+    let mut docs: Vec<NewDocument> = (0..decoys)
+        .map(|i| {
+            // «الا» «لال» «الت», never «الالت».
+            let text = format!("قال الاول لالي التي رقم {i}");
+            doc(&format!("وثيقة {i}"), &text, &format!("decoy:{i}"))
+        })
+        .collect();
+    docs.push(doc("الأخيرة", "أكد الالتزام بالهدنة", "target"));
+    store.import_documents(&docs, None).unwrap();
+    store.index_queued(usize::MAX).unwrap();
+
+    let first = store.search("الالت", 50).unwrap();
+    assert!(first.hits.is_empty());
+    assert!(!first.truncated, "no hit was left out for the limit");
+    let mut resume = first.resume.expect("candidates are left to read");
+    assert_eq!(first.checked, MAX_CANDIDATES);
+    let mut hits = Vec::new();
+    let mut calls = 1;
+    let checked = loop {
+        let more = store.search_from("الالت", 50, Some(resume)).unwrap();
+        calls += 1;
+        hits.extend(more.hits);
+        match more.resume {
+            Some(next) => resume = next,
+            None => break more.checked,
+        }
+        assert!(calls < 10, "the search never ends");
+    };
+    assert_eq!(checked, decoys + 1, "each candidate read once");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(stored(&store, &hits[0]), "الالت");
+    assert_eq!(hits[0].field, SearchField::Text);
+    // A common word is answered in one call, with its 50 hits.
+    let common = store.search("التي", 50).unwrap();
+    assert_eq!(common.hits.len(), 50);
+    assert!(common.truncated);
+    assert!(common.resume.is_none());
+}

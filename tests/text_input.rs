@@ -325,3 +325,62 @@ fn while_the_index_catches_up_the_search_says_so_and_completes_its_hits() {
             .is_none()
     );
 }
+
+#[test]
+fn a_search_past_its_candidate_budget_goes_on_by_itself_and_finds_the_last_hit() {
+    use tawsim::store::search::MAX_CANDIDATES;
+    // Every document holds the trigrams of «الالت», only the last the word.
+    let mut store = Store::open_in_memory().unwrap();
+    let decoys = 2 * MAX_CANDIDATES + 100;
+    let mut docs: Vec<NewDocument> = (0..decoys)
+        .map(|i| NewDocument {
+            title: format!("وثيقة {i}"),
+            text: format!("قال الاول لالي التي رقم {i}"),
+            source: format!("s:{i}"),
+            meta: serde_json::json!({}),
+        })
+        .collect();
+    docs.push(NewDocument {
+        title: "الأخيرة".into(),
+        text: "أكد الطرفان الالتزام بالهدنة".into(),
+        source: "target".into(),
+        meta: serde_json::json!({}),
+    });
+    store.import_documents(&docs, None).unwrap();
+    store.index_queued(usize::MAX).unwrap();
+    let settings = Settings {
+        annotator: Some("tester".into()),
+        ..Settings::default()
+    };
+    let app = App::new(store, Schema::default_schema(), settings, None);
+    let mut harness = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.step();
+    harness.step();
+    harness.event(Event::Text("الالت".into()));
+    // The first stretch answers with no hit yet and says it goes on.
+    harness.step();
+    harness.step();
+    harness.get_by_label_contains("0 hits so far");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while harness.state().search().results().resume.is_some()
+        || harness.state().search().is_searching()
+    {
+        assert!(std::time::Instant::now() < deadline, "the search ends");
+        harness.step();
+    }
+    harness.step();
+    let results = harness.state().search().results();
+    assert_eq!(results.hits.len(), 1, "the last document's hit is found");
+    assert_eq!(results.checked, decoys + 1, "every candidate read once");
+    harness.get_by_label_contains("1 hit");
+    // Enter opens it.
+    harness.key_press(Key::Enter);
+    harness.step();
+    harness.step();
+    let doc = harness.state().search().results().hits[0].doc;
+    assert_eq!(harness.state().current_document(), Some(doc));
+}

@@ -104,10 +104,12 @@
 //! SQLite lets one connection write at a time, so a writer that is not the
 //! user's own action must never hold the lock for long. An import (see
 //! [`import`]) therefore writes in many transactions of about 5 ms each
-//! ([`import::IMPORT_TX_BUDGET`]), pausing 2 ms between them
+//! ([`import::IMPORT_TX_BUDGET`]), pausing half a millisecond between them
 //! ([`import::IMPORT_YIELD`]) so that the window's write, which polls for
 //! the lock every quarter millisecond ([`Store::wait_briefly_for_lock`]),
-//! gets in. It stays all or nothing for the user:
+//! gets in. Like every background writer, it runs at a lower CPU and disk
+//! priority than the window ([`crate::background`]). It stays all or
+//! nothing for the user:
 //!
 //! 1. [`Store::begin_import`] records the import as `running` (imports run
 //!    one at a time: a second one is refused, naming the first).

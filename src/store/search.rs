@@ -42,13 +42,17 @@
 //! back to stored code points, so a hit's range slices the stored text
 //! exactly; a candidate without the query is skipped (rare: on 100,000 news
 //! texts «التي» has 24,825 candidates for 24,531 documents), and at most
-//! [`MAX_CANDIDATES`] are read per search. The trigram tokenizer cannot look up fewer than three characters:
+//! [`MAX_CANDIDATES`] are read per call (about 80 ms at worst on a million
+//! documents); a query whose trigrams are common but which is rare itself
+//! («الالت») can have more candidates than that, and the call then returns
+//! the hits so far with [`SearchResults::resume`], from which
+//! [`Store::search_from`] reads the next candidates (the search window goes
+//! on by itself, showing how many documents it has checked). The trigram tokenizer cannot look up fewer than three characters:
 //! a query that normalises to one or two characters returns no hits and
 //! [`SearchResults::too_short`] (the search box asks for three letters).
 //!
 //! This module does not change documents and knows nothing of egui.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use rusqlite::{Connection, params};
@@ -91,6 +95,24 @@ pub struct SearchHit {
     pub context_range: CharRange,
 }
 
+/// Which table a search is reading: titles come first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SearchPass {
+    Titles,
+    Texts,
+}
+
+/// Where a search that ran out of its candidate budget goes on
+/// ([`Store::search_from`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchResume {
+    pub pass: SearchPass,
+    /// The last document id read in that pass.
+    pub after: DocId,
+    /// Candidates read so far.
+    pub checked: usize,
+}
+
 /// The answer to [`Store::search`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SearchResults {
@@ -103,6 +125,13 @@ pub struct SearchResults {
     pub too_short: bool,
     /// More hits exist than `limit` allowed.
     pub truncated: bool,
+    /// The search read [`MAX_CANDIDATES`] candidate documents and stopped
+    /// with candidates left: [`Store::search_from`] goes on from here. The
+    /// hits so far are complete up to that point.
+    pub resume: Option<SearchResume>,
+    /// Candidate documents read so far (by this search and those it
+    /// resumed).
+    pub checked: usize,
     /// Set while the search index is still catching up with the documents
     /// (after an import): the hits come from the indexed part only.
     pub coverage: Option<SearchCoverage>,
@@ -111,12 +140,28 @@ pub struct SearchResults {
 impl Store {
     /// Search titles and texts for `query` (Arabic-aware, see the module
     /// documentation), returning at most `limit` hits, at most
-    /// [`MAX_HITS_PER_DOCUMENT`] per document.
+    /// [`MAX_HITS_PER_DOCUMENT`] per document. Reads at most
+    /// [`MAX_CANDIDATES`] candidates; when more are left,
+    /// [`SearchResults::resume`] says where [`Store::search_from`] goes on.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults, StoreError> {
+        self.search_from(query, limit, None)
+    }
+
+    /// [`Store::search`], going on where an earlier search of the same
+    /// query stopped (its [`SearchResults::resume`]); `None` starts from
+    /// the beginning. The hits are those after the earlier ones, and
+    /// [`SearchResults::checked`] counts the candidates of both.
+    pub fn search_from(
+        &self,
+        query: &str,
+        limit: usize,
+        resume: Option<SearchResume>,
+    ) -> Result<SearchResults, StoreError> {
         let needle = normalize_text(query).replace('\0', "");
         let needle = needle.trim();
         let mut results = SearchResults {
             normalized_query: needle.to_owned(),
+            checked: resume.map_or(0, |r| r.checked),
             ..SearchResults::default()
         };
         if self.search_index_behind()? {
@@ -130,42 +175,63 @@ impl Store {
             return Ok(results);
         }
         let expression = trigrams_all(needle);
-        // Titles first: documents whose title holds the query, then the
-        // others whose text does, each in import order.
-        let mut seen: HashSet<DocId> = HashSet::new();
-        let mut checked = 0;
-        for table in ["search_titles", "search_index"] {
+        let mut budget = MAX_CANDIDATES;
+        // Titles first: documents whose title holds the query (with their
+        // hits in the text too), then the others whose text does, each in
+        // import order.
+        let passes = [
+            (SearchPass::Titles, "search_titles"),
+            (SearchPass::Texts, "search_index"),
+        ];
+        for (pass, table) in passes {
+            let after = match resume {
+                Some(r) if r.pass == pass => r.after,
+                Some(r) if r.pass > pass => continue,
+                _ => 0,
+            };
             let mut stmt = self
                 .conn
                 .prepare_cached(&format!(
                     "SELECT d.id, d.title, d.text
-                     FROM (SELECT rowid AS id FROM {table} WHERE {table} MATCH ?1) AS m
+                     FROM (SELECT rowid AS id FROM {table} WHERE {table} MATCH ?1 AND rowid > ?2) AS m
                      JOIN documents d ON d.id = m.id
                      ORDER BY m.id"
                 ))
                 .during("search the documents")?;
             let mut rows = stmt
-                .query(params![expression])
+                .query(params![expression, after])
                 .during("search the documents")?;
             while let Some(row) = rows.next().during("search the documents")? {
                 let doc: DocId = row.get(0).during("search the documents")?;
-                if !seen.insert(doc) {
-                    continue;
-                }
-                checked += 1;
-                if checked > MAX_CANDIDATES {
-                    results.truncated = true;
+                if budget == 0 {
+                    // Candidates are left: the caller may go on from the last one read.
+                    results.resume = Some(SearchResume {
+                        pass,
+                        after: doc - 1,
+                        checked: results.checked,
+                    });
                     return Ok(results);
                 }
+                budget -= 1;
+                results.checked += 1;
                 let title: String = row.get(1).during("search the documents")?;
                 let text: String = row.get(2).during("search the documents")?;
                 // The index finds documents holding every trigram of the
                 // query; the query itself must be there, in one piece.
-                let mut found = Vec::new();
-                for (field, stored) in [(SearchField::Title, &title), (SearchField::Text, &text)] {
-                    for range in find_all(stored, needle, MAX_HITS_PER_DOCUMENT + 1) {
-                        found.push((field, range, stored));
-                    }
+                let in_title = find_all(&title, needle, MAX_HITS_PER_DOCUMENT + 1);
+                match pass {
+                    // Found in the text pass, or not at all.
+                    SearchPass::Titles if in_title.is_empty() => continue,
+                    // Found in the titles pass already.
+                    SearchPass::Texts if !in_title.is_empty() => continue,
+                    _ => {}
+                }
+                let mut found: Vec<(SearchField, Range<usize>, &String)> = in_title
+                    .into_iter()
+                    .map(|range| (SearchField::Title, range, &title))
+                    .collect();
+                for range in find_all(&text, needle, MAX_HITS_PER_DOCUMENT + 1) {
+                    found.push((SearchField::Text, range, &text));
                 }
                 if found.is_empty() {
                     continue;

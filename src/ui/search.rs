@@ -8,7 +8,11 @@
 //! search is interrupted and the newest text is searched next, so fast
 //! typing never queues stale searches. A frame waits at most
 //! [`super::browser::WAIT_BUDGET`] for the answer; until it comes the
-//! previous hits stay, with a spinner. Up/Down in the box mark a hit (the
+//! previous hits stay, with a spinner. A search that read its budget of
+//! candidates with some left ([`SearchResults::resume`], a rare query
+//! whose trigrams are common) goes on from where it stopped, one stretch a
+//! frame, adding hits as they come and saying how many documents it has
+//! checked. Up/Down in the box mark a hit (the
 //! first to begin with); clicking a hit, or Enter in the box for the marked
 //! one (of the text typed, once its answer is in), pushes
 //! [`Command::RevealRange`] (or [`Command::OpenDocument`] for a title hit);
@@ -22,7 +26,8 @@ use egui::{Color32, CornerRadius, Id, Key, Pos2, RichText, Sense, Vec2};
 use super::browser::WAIT_BUDGET;
 use crate::layout::{ArticleLayout, LayoutParams};
 use crate::model::Direction;
-use crate::store::{Reader, SearchField, SearchResults, Store, search::MIN_QUERY_CHARS};
+use crate::store::search::{MIN_QUERY_CHARS, SearchResume};
+use crate::store::{Reader, SearchField, SearchResults, Store};
 use crate::text::OffsetIndex;
 use crate::ui::Command;
 use crate::ui::text_engine::TextEngine;
@@ -34,8 +39,9 @@ pub const RESULT_LIMIT: usize = 50;
 const FONT_SIZE: f32 = 16.0;
 const INPUT_ID: &str = "search-query";
 
-/// A search: the text as typed, and the most hits wanted.
-pub type Job = (String, usize);
+/// A search: the text as typed, the most hits wanted, and where an earlier
+/// search of the same text stopped (`None`: from the beginning).
+pub type Job = (String, usize, Option<SearchResume>);
 /// The text searched and how its search ended.
 pub type Answer = (String, Outcome);
 
@@ -49,8 +55,8 @@ pub enum Outcome {
 }
 
 /// Run one search on `store`: what the panel's reader does on its thread.
-pub fn run_job(store: &Store, (text, limit): Job) -> Answer {
-    let outcome = match store.search(&text, limit) {
+pub fn run_job(store: &Store, (text, limit, resume): Job) -> Answer {
+    let outcome = match store.search_from(&text, limit, resume) {
         Ok(results) => Outcome::Found(results),
         Err(e) if e.is_interrupted() => Outcome::Interrupted,
         Err(e) => Outcome::Failed(format!("{:#}", anyhow::Error::from(e))),
@@ -69,6 +75,9 @@ pub struct SearchPanel {
     reader: Option<Reader<Job, Answer>>,
     /// The text of the search out with the reader.
     in_flight: Option<String>,
+    /// The search out goes on from where the current results stopped: its
+    /// hits are added to them.
+    continuing: bool,
     /// The search out was asked to stop (the box changed since).
     interrupted: bool,
     /// Enter was pressed before the results for the typed text were in:
@@ -196,7 +205,11 @@ impl SearchPanel {
             self.submit_pending = true;
         }
         self.sync(ui.ctx(), store);
-        if self.submit_pending && self.searched == self.query && self.in_flight.is_none() {
+        // Enter opens the first hit once it is in, even while a long search
+        // goes on through more documents.
+        let answered =
+            self.in_flight.is_none() || (self.continuing && !self.results.hits.is_empty());
+        if self.submit_pending && self.searched == self.query && answered {
             self.submit_pending = false;
             if let Some(hit) = self.results.hits.get(self.selected) {
                 commands.push(reveal(hit.doc, hit.field, hit.range));
@@ -217,8 +230,21 @@ impl SearchPanel {
                 "Type at least {MIN_QUERY_CHARS} letters (diacritics do not count)."
             ));
         } else if !self.results.normalized_query.is_empty() {
-            let more = if self.results.truncated { "+" } else { "" };
-            ui.label(format!("{}{more} hits", self.results.hits.len()));
+            let n = self.results.hits.len();
+            let hits = if n == 1 { "hit" } else { "hits" };
+            if self.results.resume.is_some() && n < RESULT_LIMIT {
+                ui.label(format!(
+                    "{n} {hits} so far; {} documents checked, going on…",
+                    self.results.checked
+                ));
+            } else {
+                let more = if self.results.truncated || self.results.resume.is_some() {
+                    "+"
+                } else {
+                    ""
+                };
+                ui.label(format!("{n}{more} {hits}"));
+            }
         }
         if let Some(coverage) = self.results.coverage
             && !coverage.is_complete()
@@ -272,10 +298,26 @@ impl SearchPanel {
                 };
                 self.in_flight = None;
                 self.interrupted = false;
+                let continued = std::mem::take(&mut self.continuing);
                 let (results, error) = match outcome {
                     // The previous hits stay; the newest text is sent below
                     // (again, if it was the one stopped).
                     Outcome::Interrupted => continue,
+                    Outcome::Found(more) if continued && text == self.searched => {
+                        // The next stretch of a long search: add its hits.
+                        self.searched_at = Some(Instant::now());
+                        self.layouts
+                            .resize_with(self.results.hits.len() + more.hits.len(), || None);
+                        self.results.hits.extend(more.hits);
+                        self.results.truncated = more.truncated;
+                        self.results.resume = more.resume;
+                        self.results.checked = more.checked;
+                        self.results.coverage = more.coverage;
+                        // One stretch a frame: the next goes out next frame
+                        // (an in-memory project runs it inline).
+                        ctx.request_repaint();
+                        return;
+                    }
                     Outcome::Found(results) => (results, None),
                     Outcome::Failed(error) => (SearchResults::default(), Some(error)),
                 };
@@ -286,16 +328,39 @@ impl SearchPanel {
                 self.selected = 0;
                 self.layouts.clear();
                 self.layouts.resize_with(self.results.hits.len(), || None);
+                if self.results.resume.is_some() {
+                    ctx.request_repaint();
+                    return;
+                }
             }
             let indexing = self.results.coverage.is_some_and(|c| !c.is_complete())
                 && self
                     .searched_at
                     .is_some_and(|t| t.elapsed() >= REFRESH_WHILE_INDEXING);
-            if self.query == self.searched && !indexing {
+            let resume = match self.results.resume {
+                Some(resume)
+                    if self.query == self.searched
+                        && self.error.is_none()
+                        && self.results.hits.len() < RESULT_LIMIT =>
+                {
+                    Some(resume)
+                }
+                _ => None,
+            };
+            if self.query == self.searched && !indexing && resume.is_none() {
                 return;
             }
             self.in_flight = Some(self.query.clone());
-            reader.send(store, (self.query.clone(), RESULT_LIMIT));
+            // While indexing, the search starts over (new documents came in).
+            let resume = resume.filter(|_| !indexing);
+            self.continuing = resume.is_some();
+            let limit = RESULT_LIMIT
+                - if self.continuing {
+                    self.results.hits.len()
+                } else {
+                    0
+                };
+            reader.send(store, (self.query.clone(), limit, resume));
         }
     }
 
