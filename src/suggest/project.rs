@@ -75,7 +75,7 @@
 
 use serde::Deserialize;
 
-use super::words::{Phrases, Word, joined, phrase_words};
+use super::words::{PhraseMatch, Phrases, Word, joined, phrase_words};
 use super::{Recogniser, Suggestion};
 use crate::model::{Attrs, CharRange};
 
@@ -230,14 +230,8 @@ impl Matcher {
         if self.phrases.is_empty() || layers.is_empty() {
             return;
         }
-        let joined = joined(text, words);
         let mut passed: Vec<(Vec<String>, u32)> = Vec::new();
-        let mut i = 0;
-        while i < words.len() {
-            let Some(m) = self.phrases.longest_at(words, i, &joined) else {
-                i += 1;
-                continue;
-            };
+        for m in self.matches(text, words) {
             let range = m.range;
             let n = layers
                 .iter()
@@ -255,7 +249,6 @@ impl Matcher {
                 );
                 passed.push((key, u32::try_from(n).unwrap_or(u32::MAX)));
             }
-            i = m.last + 1;
         }
         for (key, n) in passed {
             if let Some(entry) = self.phrases.entry(&key, Entry::default) {
@@ -264,19 +257,31 @@ impl Matcher {
         }
     }
 
-    /// Suggestions in `text`, whose words are `words`.
-    pub fn recognise(&self, text: &str, words: &[Word]) -> Vec<Suggestion> {
+    /// The learnt phrases in `text`, whose words are `words`: at each word
+    /// the longest phrase that starts there, then on after it.
+    fn matches<'a>(&'a self, text: &str, words: &[Word]) -> Vec<PhraseMatch<'a, Entry>> {
+        let mut out = Vec::new();
         if self.phrases.is_empty() {
-            return Vec::new();
+            return out;
         }
         let joined = joined(text, words);
-        let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            let Some(m) = self.phrases.longest_at(words, i, &joined) else {
-                i += 1;
-                continue;
-            };
+            match self.phrases.longest_at(words, i, &joined) {
+                Some(m) => {
+                    i = m.last + 1;
+                    out.push(m);
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+
+    /// Suggestions in `text`, whose words are `words`.
+    pub fn recognise(&self, text: &str, words: &[Word]) -> Vec<Suggestion> {
+        let mut out = Vec::new();
+        for m in self.matches(text, words) {
             let entry = m.value;
             let all: u32 = entry
                 .labels
@@ -327,7 +332,6 @@ impl Matcher {
                     reason,
                 });
             }
-            i = m.last + 1;
         }
         out
     }
