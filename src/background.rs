@@ -6,7 +6,7 @@
 //! keep both cores busy, and the kernel then delays the window's thread by
 //! whole milliseconds, or holds its write back behind the import's dirty
 //! pages. [`yield_to_the_window`] lowers the calling thread's CPU priority
-//! (nice 10) and disk priority (best effort, lowest level): when the window
+//! (nice 5) and disk priority (best effort, lowest level): when the window
 //! wants to run, it runs first; when nothing else does, the background work
 //! gets the whole machine as before. Threads started afterwards by the same
 //! thread inherit both.
@@ -17,7 +17,7 @@
 //! priorities of both kinds; elsewhere this does nothing.
 
 /// The nice value background threads run at (0 is normal, 19 the lowest).
-pub const BACKGROUND_NICE: i32 = 10;
+pub const BACKGROUND_NICE: i32 = 5;
 
 /// Lower this thread's CPU and disk priority (see the module
 /// documentation). Failing to is harmless (the work runs at normal
