@@ -11,7 +11,7 @@
 //! gets the whole machine as before. Threads started afterwards by the same
 //! thread inherit both.
 //!
-//! Callers: the command-line `import`, `merge`, `suggest`, `sync` and `link`
+//! Callers: the command-line `import`, `merge`, `join`, `suggest`, `sync` and `link`
 //! (before any work) and, in the app, the threads of File ▸ Import…, the
 //! search indexer, the team sync and the merge. Only Linux has per-thread
 //! priorities of both kinds; elsewhere this does nothing.
