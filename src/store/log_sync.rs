@@ -29,7 +29,6 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 /// What the connection's hook and the syncer thread share.
 #[derive(Default)]
@@ -89,7 +88,9 @@ impl LogSyncer {
 
     /// Wait up to `limit` until every commit asked for so far is on disk;
     /// false when the time ran out.
-    pub(super) fn wait_until_synced(&self, limit: Duration) -> bool {
+    #[cfg(test)]
+    fn wait_until_synced(&self, limit: std::time::Duration) -> bool {
+        use std::time::Instant;
         let (state, wake) = &*self.requests.shared;
         let deadline = Instant::now() + limit;
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -108,7 +109,7 @@ impl LogSyncer {
     }
 
     /// How many commits were asked to be synced, and how many are on disk.
-    pub(super) fn counts(&self) -> (u64, u64) {
+    fn counts(&self) -> (u64, u64) {
         let state = self
             .requests
             .shared
@@ -198,8 +199,24 @@ fn run(wal: &std::path::Path, shared: &(Mutex<State>, Condvar)) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::super::Store;
     use super::*;
+
+    /// Commits the store's syncer was asked to sync, and synced: `(0, 0)`
+    /// when the store syncs each commit itself.
+    fn syncs(store: &Store) -> (u64, u64) {
+        store.log_syncer.as_ref().map_or((0, 0), LogSyncer::counts)
+    }
+
+    /// Wait until every commit of `store` is on disk.
+    fn on_disk(store: &Store) -> bool {
+        store
+            .log_syncer
+            .as_ref()
+            .is_none_or(|s| s.wait_until_synced(Duration::from_secs(10)))
+    }
 
     fn synchronous(store: &Store) -> i64 {
         store
@@ -214,7 +231,7 @@ mod tests {
         let mut store = Store::open(&dir.path().join("p.tawsim")).unwrap();
         assert_eq!(synchronous(&store), 2, "a store syncs each commit itself");
         store.annotator_id("amal").unwrap();
-        assert_eq!(store.background_syncs(), (0, 0));
+        assert_eq!(syncs(&store), (0, 0));
 
         store.wait_briefly_for_lock();
         assert_eq!(
@@ -224,8 +241,8 @@ mod tests {
         );
         store.annotator_id("badr").unwrap();
         store.annotator_id("dina").unwrap();
-        assert!(store.wait_until_on_disk(Duration::from_secs(10)));
-        let (asked, done) = store.background_syncs();
+        assert!(on_disk(&store));
+        let (asked, done) = syncs(&store);
         assert_eq!(asked, 2, "one sync asked per commit");
         assert_eq!(done, 2, "both on disk");
         assert_eq!(store.log_sync_error(), None);
@@ -235,8 +252,8 @@ mod tests {
         store.wait_patiently_for_lock();
         store.wait_briefly_for_lock();
         store.annotator_id("hadi").unwrap();
-        assert!(store.wait_until_on_disk(Duration::from_secs(10)));
-        assert_eq!(store.background_syncs(), (3, 3));
+        assert!(on_disk(&store));
+        assert_eq!(syncs(&store), (3, 3));
         drop(store);
 
         let store = Store::open(&dir.path().join("p.tawsim")).unwrap();
@@ -256,7 +273,7 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         store.wait_briefly_for_lock();
         store.annotator_id("amal").unwrap();
-        assert_eq!(store.background_syncs(), (0, 0));
-        assert!(store.wait_until_on_disk(Duration::ZERO));
+        assert_eq!(syncs(&store), (0, 0));
+        assert!(on_disk(&store));
     }
 }

@@ -1377,24 +1377,6 @@ impl Store {
         }
     }
 
-    /// Wait up to `limit` until every commit of this connection is on disk
-    /// (immediately true unless [`Store::wait_briefly_for_lock`] set the
-    /// store up to sync in the background); false when the time ran out.
-    pub fn wait_until_on_disk(&self, limit: Duration) -> bool {
-        self.log_syncer
-            .as_ref()
-            .is_none_or(|s| s.wait_until_synced(limit))
-    }
-
-    /// Commits of this connection synced in the background so far, and
-    /// how many were asked for: `(asked, on disk)`; `(0, 0)` when it syncs
-    /// each commit itself.
-    pub fn background_syncs(&self) -> (u64, u64) {
-        self.log_syncer
-            .as_ref()
-            .map_or((0, 0), log_sync::LogSyncer::counts)
-    }
-
     /// Why the last background sync of the log failed, if one did: the
     /// disk refused to write, so commits since may not survive a power cut.
     pub fn log_sync_error(&self) -> Option<String> {
