@@ -51,6 +51,25 @@ fn harness() -> (tempfile::TempDir, Harness<'static, App>) {
     (dir, harness)
 }
 
+/// A window on `store` that the test steps frame by frame (no
+/// `harness.run()`, which would let a project in memory finish its
+/// per-frame work before the test looks), with the search window open.
+fn stepped_window(store: Store) -> Harness<'static, App> {
+    let settings = Settings {
+        annotator: Some("tester".into()),
+        ..Settings::default()
+    };
+    let app = App::new(store, Schema::default_schema(), settings, None);
+    let mut harness = Harness::builder()
+        .with_size(egui::Vec2::new(1280.0, 860.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    harness.step();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    harness.step();
+    harness.step();
+    harness
+}
+
 fn open_search(harness: &mut Harness<'_, App>) {
     harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
     harness.run();
@@ -285,18 +304,7 @@ fn while_the_index_catches_up_the_search_says_so_and_completes_its_hits() {
         })
         .collect();
     store.import_documents(&docs, None).unwrap();
-    let settings = Settings {
-        annotator: Some("tester".into()),
-        ..Settings::default()
-    };
-    let app = App::new(store, Schema::default_schema(), settings, None);
-    let mut harness = Harness::builder()
-        .with_size(egui::Vec2::new(1280.0, 860.0))
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    harness.step();
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
-    harness.step();
-    harness.step();
+    let mut harness = stepped_window(store);
     harness.event(Event::Text("كفرناها".into()));
     harness.step();
     harness.step();
@@ -348,18 +356,7 @@ fn a_search_past_its_candidate_budget_goes_on_by_itself_and_finds_the_last_hit()
     });
     store.import_documents(&docs, None).unwrap();
     store.index_queued(usize::MAX).unwrap();
-    let settings = Settings {
-        annotator: Some("tester".into()),
-        ..Settings::default()
-    };
-    let app = App::new(store, Schema::default_schema(), settings, None);
-    let mut harness = Harness::builder()
-        .with_size(egui::Vec2::new(1280.0, 860.0))
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    harness.step();
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
-    harness.step();
-    harness.step();
+    let mut harness = stepped_window(store);
     harness.event(Event::Text("الالت".into()));
     // The first stretch answers with no hit yet and says it goes on.
     harness.step();
