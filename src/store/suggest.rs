@@ -694,51 +694,27 @@ fn insert_suggested(
     }
     ensure_annotator(tx, annotator)?;
     let layer = annotator_layer(tx, annotator)?;
-    let char_len: Option<i64> = tx
-        .prepare_cached("SELECT char_len FROM documents WHERE id = ?1")
-        .and_then(|mut stmt| stmt.query_row([doc], |r| r.get(0)).optional())
-        .during("read a document's length")?;
-    let Some(char_len) = char_len else {
-        return Err(StoreError::DocumentNotFound { doc });
-    };
-    let char_len = to_usize(char_len, "documents.char_len")?;
-    if s.range.end() > char_len {
-        return Err(StoreError::SpanOutOfRange {
-            doc,
-            start: s.range.start(),
-            end: s.range.end(),
-            char_len,
-        });
-    }
+    check_fits(doc, s.range, char_len_of(tx, doc)?)?;
     let attrs = fitting_attrs(tx, label, &s.attrs)?;
     let at = now();
-    let id: SpanId = tx
-        .prepare_cached(&format!(
-            "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                                attrs, score, model, schema_version, created_at, updated_at, uid)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), 'suggested',
-                    ?7, ?8, ?9, (SELECT max(version) FROM schemas), ?10, ?10, {NEW_UID}
-             FROM documents WHERE id = ?1
-             RETURNING id"
-        ))
-        .and_then(|mut stmt| {
-            stmt.query_row(
-                params![
-                    doc,
-                    annotator,
-                    layer,
-                    to_i64(s.range.start()),
-                    to_i64(s.range.end()),
-                    label,
-                    serde_json::Value::Object(attrs).to_string(),
-                    s.score,
-                    s.recogniser.as_str(),
-                    at
-                ],
-                |r| r.get(0),
-            )
-        })
-        .during("accept a suggestion")?;
+    let schema_version: Option<i64> = tx
+        .query_row("SELECT max(version) FROM schemas", [], |r| r.get(0))
+        .during("read the schema version")?;
+    let id = insert_span(
+        tx,
+        &NewSuggestedSpan {
+            doc,
+            annotator,
+            layer,
+            suggestion: s,
+            label,
+            attrs: &attrs,
+            origin: "suggested",
+            note: "",
+            schema_version,
+            at: &at,
+        },
+    )?;
     let span = load_span(tx, id)?.into_span()?;
     write_audit(
         tx,
@@ -751,6 +727,82 @@ fn insert_suggested(
         &span_json(&span, None),
     )?;
     Ok(span)
+}
+
+/// The length of document `doc` in code points.
+fn char_len_of(tx: &Connection, doc: DocId) -> Result<usize, StoreError> {
+    let char_len: Option<i64> = tx
+        .prepare_cached("SELECT char_len FROM documents WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([doc], |r| r.get(0)).optional())
+        .during("read a document's length")?;
+    let Some(char_len) = char_len else {
+        return Err(StoreError::DocumentNotFound { doc });
+    };
+    to_usize(char_len, "documents.char_len")
+}
+
+/// Refuse `range` if it runs past the end of `doc` (`char_len` code points).
+fn check_fits(doc: DocId, range: CharRange, char_len: usize) -> Result<(), StoreError> {
+    if range.end() > char_len {
+        return Err(StoreError::SpanOutOfRange {
+            doc,
+            start: range.start(),
+            end: range.end(),
+            char_len,
+        });
+    }
+    Ok(())
+}
+
+/// A span made from a suggestion: accepted into a person's layer (origin
+/// `suggested`) or stored in a suggestions layer (origin `imported`).
+struct NewSuggestedSpan<'a> {
+    doc: DocId,
+    annotator: AnnotatorId,
+    layer: LayerId,
+    suggestion: &'a Suggestion,
+    label: &'a str,
+    attrs: &'a Attrs,
+    origin: &'static str,
+    note: &'a str,
+    schema_version: Option<i64>,
+    at: &'a str,
+}
+
+/// Insert `span` (its covered text copied from the document by SQLite)
+/// inside the caller's transaction; its id. No audit row: the caller
+/// writes the one its action needs.
+fn insert_span(tx: &Connection, span: &NewSuggestedSpan<'_>) -> Result<SpanId, StoreError> {
+    let s = span.suggestion;
+    tx.prepare_cached(&format!(
+        "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
+                                 attrs, note, score, model, schema_version, created_at, updated_at, uid)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), ?7,
+                ?8, ?9, ?10, ?11, ?12, ?13, ?13, {NEW_UID}
+         FROM documents WHERE id = ?1
+         RETURNING id"
+    ))
+    .and_then(|mut stmt| {
+        stmt.query_row(
+            params![
+                span.doc,
+                span.annotator,
+                span.layer,
+                to_i64(s.range.start()),
+                to_i64(s.range.end()),
+                span.label,
+                span.origin,
+                serde_json::Value::Object(span.attrs.clone()).to_string(),
+                span.note,
+                s.score,
+                s.recogniser.as_str(),
+                span.schema_version,
+                span.at
+            ],
+            |r| r.get(0),
+        )
+    })
+    .during("store a suggestion")
 }
 
 /// Replace the live suggestions of `doc` in `layer` by `suggestions`
@@ -796,14 +848,7 @@ fn replace_document(
         return Ok(false);
     }
     let at = now();
-    let char_len: Option<i64> = tx
-        .prepare_cached("SELECT char_len FROM documents WHERE id = ?1")
-        .and_then(|mut stmt| stmt.query_row([doc], |r| r.get(0)).optional())
-        .during("read a document's length")?;
-    let Some(char_len) = char_len else {
-        return Err(StoreError::DocumentNotFound { doc });
-    };
-    let char_len = to_usize(char_len, "documents.char_len")?;
+    let char_len = char_len_of(tx, doc)?;
     tx.prepare_cached(
         "UPDATE main.spans SET deleted_at = ?1, updated_at = ?1
          WHERE layer_id = ?2 AND doc_id = ?3 AND deleted_at IS NULL",
@@ -812,43 +857,22 @@ fn replace_document(
     .during("replace stored suggestions")?;
     let mut ids = Vec::with_capacity(suggestions.len());
     for s in suggestions {
-        if s.range.end() > char_len {
-            return Err(StoreError::SpanOutOfRange {
+        check_fits(doc, s.range, char_len)?;
+        let id = insert_span(
+            tx,
+            &NewSuggestedSpan {
                 doc,
-                start: s.range.start(),
-                end: s.range.end(),
-                char_len,
-            });
-        }
-        let id: SpanId = tx
-            .prepare_cached(&format!(
-                "INSERT INTO main.spans (doc_id, annotator_id, layer_id, start, \"end\", label, text, origin,
-                                    attrs, note, score, model, schema_version, created_at, updated_at, uid)
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, substr(text, ?4 + 1, ?5 - ?4), 'imported',
-                        ?7, ?8, ?9, ?10, ?11, ?12, ?12, {NEW_UID}
-                 FROM documents WHERE id = ?1
-                 RETURNING id"
-            ))
-            .and_then(|mut stmt| {
-                stmt.query_row(
-                    params![
-                        doc,
-                        actor,
-                        layer,
-                        to_i64(s.range.start()),
-                        to_i64(s.range.end()),
-                        s.label,
-                        serde_json::Value::Object(s.attrs.clone()).to_string(),
-                        s.reason,
-                        s.score,
-                        s.recogniser.as_str(),
-                        schema_version,
-                        at
-                    ],
-                    |r| r.get(0),
-                )
-            })
-            .during("store a suggestion")?;
+                annotator: actor,
+                layer,
+                suggestion: s,
+                label: &s.label,
+                attrs: &s.attrs,
+                origin: "imported",
+                note: &s.reason,
+                schema_version,
+                at: &at,
+            },
+        )?;
         ids.push(id);
     }
     write_audit(
