@@ -431,19 +431,27 @@ impl Store {
         let mut spans_of = self
             .conn
             .prepare_cached(
-                "SELECT s.layer_id, s.start, s.\"end\",
-                        CASE l.kind
-                          WHEN 'gold' THEN EXISTS (SELECT 1 FROM document_review r
-                                                   WHERE r.doc_id = s.doc_id AND r.status = 'adjudicated')
-                          ELSE EXISTS (SELECT 1 FROM document_status t
-                                       WHERE t.doc_id = s.doc_id AND t.annotator_id = l.annotator_id
-                                         AND t.status = 'done')
-                        END
+                "SELECT s.layer_id, s.start, s.\"end\"
                  FROM spans s JOIN layers l ON l.id = s.layer_id
                  WHERE s.doc_id = ?1 AND s.deleted_at IS NULL AND l.kind IN ('annotator', 'gold')
                  ORDER BY s.layer_id",
             )
             .during("read the spans of a document people worked on")?;
+        // Whether the layer's person finished the document: its annotator
+        // marked it done, or (gold) a reviewer adjudicated it.
+        let mut done_of = self
+            .conn
+            .prepare_cached(
+                "SELECT CASE l.kind
+                          WHEN 'gold' THEN EXISTS (SELECT 1 FROM document_review r
+                                                   WHERE r.doc_id = ?1 AND r.status = 'adjudicated')
+                          ELSE EXISTS (SELECT 1 FROM document_status t
+                                       WHERE t.doc_id = ?1 AND t.annotator_id = l.annotator_id
+                                         AND t.status = 'done')
+                        END
+                 FROM layers l WHERE l.id = ?2",
+            )
+            .during("read whether a document is finished")?;
         for doc in docs {
             let Some(text) = text_of
                 .query_row([doc], |r| r.get::<_, String>(0))
@@ -460,12 +468,11 @@ impl Store {
                         r.get::<_, LayerId>(0)?,
                         r.get::<_, i64>(1)?,
                         r.get::<_, i64>(2)?,
-                        r.get::<_, bool>(3)?,
                     ))
                 })
                 .during("read the spans of a document people worked on")?;
             for row in rows {
-                let (layer, start, end, done) =
+                let (layer, start, end) =
                     row.during("read the spans of a document people worked on")?;
                 let range =
                     CharRange::new(to_usize(start, "spans.start")?, to_usize(end, "spans.end")?)
@@ -474,8 +481,13 @@ impl Store {
                         })?;
                 match layers.last_mut() {
                     Some((id, _, spans)) if *id == layer => spans.push(range),
-                    _ => layers.push((layer, done, vec![range])),
+                    _ => layers.push((layer, false, vec![range])),
                 }
+            }
+            for (layer, done, _) in &mut layers {
+                *done = done_of
+                    .query_row(params![doc, *layer], |r| r.get(0))
+                    .during("read whether a document is finished")?;
             }
             let work: Vec<LayerWork<'_>> = layers
                 .iter()
