@@ -269,6 +269,18 @@ mod tests {
     }
 
     #[test]
+    fn a_log_that_cannot_be_synced_is_reported_and_nobody_waits_forever() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = dir.path().join("gone").join("p.tawsim-wal");
+        let syncer = LogSyncer::start(wal).unwrap();
+        syncer.requests().commit();
+        assert!(syncer.wait_until_synced(Duration::from_secs(10)));
+        let error = syncer.error().expect("the failed sync is kept");
+        assert!(error.contains("p.tawsim-wal"), "{error}");
+        assert_eq!(syncer.counts(), (1, 1));
+    }
+
+    #[test]
     fn an_in_memory_store_has_no_log_to_sync() {
         let mut store = Store::open_in_memory().unwrap();
         store.wait_briefly_for_lock();
