@@ -6,36 +6,20 @@
 
 #[path = "common/pg.rs"]
 mod pg;
+#[path = "common/team.rs"]
+mod team;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use pg::{Cluster, LEAD, LEAD_PASSWORD, TEAM_DB};
+use pg::{LEAD, LEAD_PASSWORD, TEAM_DB};
 use rusqlite::Connection;
-use tawsim::model::{Attrs, Change, CharRange, DocId, Origin};
-use tawsim::server::{Role, Server, ServerUrl};
-use tawsim::store::import::{ImportRecord, ImportReport, ImportSpan};
-use tawsim::store::{NewDocument, ReviewStatus, Status, Store};
+use tawsim::model::{Attrs, Change, DocId, Origin};
+use tawsim::server::Role;
+use tawsim::store::{ReviewStatus, Status, Store};
+use team::{PLACES, TEXTS, Team, range_of};
 
-const TEXTS: [&str; 5] = [
-    "قصفت قوات النظام مدينة إدلب يوم الخميس وقتل 12 مدنياً.",
-    "أعلنت وزارة الدفاع في بغداد مقتل 3 جنود قرب الموصل.",
-    "نزح أكثر من 400 ألف شخص من ريف حلب الغربي خلال الشهرين الأخيرين.",
-    "وصل المراقبون إلى حماة يوم الاثنين بعد هدنة قصيرة.",
-    "أعلنت اللجنة في دمشق عن هدنة جديدة في درعا.",
-];
-const PLACES: [&str; 5] = ["إدلب", "بغداد", "حلب", "حماة", "دمشق"];
-
-fn range_of(text: &str, word: &str) -> CharRange {
-    let byte = text
-        .find(word)
-        .unwrap_or_else(|| panic!("{word} is not in {text}"));
-    let start = text[..byte].chars().count();
-    CharRange::new(start, start + word.chars().count()).unwrap()
-}
-
-/// Run `tawsim ARGS` with no terminal and `password` in PGPASSWORD.
 fn tawsim(args: &[&str], password: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tawsim"))
         .args(args)
@@ -57,147 +41,75 @@ fn ok(output: Output) -> String {
     out
 }
 
-struct Team {
-    cluster: Cluster,
-    dir: tempfile::TempDir,
+/// The server address `who` links to (no password: it comes from
+/// `PGPASSWORD`, as a person types it).
+fn url_of(team: &Team, who: &str) -> String {
+    team.cluster.url_without_password(who, TEAM_DB)
 }
 
-impl Team {
-    fn path(&self, who: &str) -> PathBuf {
-        self.dir.path().join(format!("{who}.tawsim"))
-    }
+/// `tawsim link` as `who`, through the binary; its output.
+fn cli_link(team: &Team, who: &str) -> String {
+    let path = team.path(who);
+    let out = ok(tawsim(
+        &["link", "--db", path.to_str().unwrap(), &url_of(team, who)],
+        &Team::password(who),
+    ));
+    eprintln!("$ tawsim link … {who}\n{out}");
+    out
+}
 
-    fn url(&self, who: &str) -> String {
-        self.cluster.url_without_password(who, TEAM_DB)
-    }
+/// `tawsim sync` as `who`, through the binary; its output.
+fn cli_sync(team: &Team, who: &str) -> String {
+    let path = team.path(who);
+    let out = ok(tawsim(
+        &["sync", "--db", path.to_str().unwrap()],
+        &Team::password(who),
+    ));
+    eprintln!("$ tawsim sync … {who}\n{out}");
+    out
+}
 
-    fn password(who: &str) -> String {
-        if who == LEAD {
-            LEAD_PASSWORD.to_owned()
-        } else {
-            format!("{who}-pw")
-        }
-    }
-
-    fn link(&self, who: &str) -> String {
-        let path = self.path(who);
-        let out = ok(tawsim(
-            &["link", "--db", path.to_str().unwrap(), &self.url(who)],
-            &Team::password(who),
-        ));
-        eprintln!("$ tawsim link … {who}\n{out}");
-        out
-    }
-
-    fn sync(&self, who: &str) -> String {
-        let path = self.path(who);
-        let out = ok(tawsim(
-            &["sync", "--db", path.to_str().unwrap()],
-            &Team::password(who),
-        ));
-        eprintln!("$ tawsim sync … {who}\n{out}");
-        out
-    }
-
-    /// The server as its superuser sees it (no row-level security).
-    fn server(&self) -> postgres::Client {
-        postgres::Client::connect(&self.cluster.superuser_url(TEAM_DB), postgres::NoTls).unwrap()
-    }
-
-    /// Rows per server table and the highest seq of all.
-    fn server_counts(&self) -> Vec<(String, i64, i64)> {
-        let mut client = self.server();
-        [
-            "documents",
-            "schemas",
-            "layers",
-            "spans",
-            "statuses",
-            "marks",
-            "reviews",
-            "assignments",
-            "settings",
-            "events",
-        ]
-        .iter()
-        .map(|t| {
-            let row = client
-                .query_one(
-                    &format!("SELECT count(*), coalesce(max(seq), 0) FROM tawsim.{t}"),
-                    &[],
-                )
-                .unwrap();
-            ((*t).to_owned(), row.get(0), row.get(1))
-        })
-        .collect()
-    }
+/// Rows per server table and the highest seq of all.
+fn server_counts(team: &Team) -> Vec<(String, i64, i64)> {
+    let mut client = team.sql_super();
+    [
+        "documents",
+        "schemas",
+        "layers",
+        "spans",
+        "statuses",
+        "marks",
+        "reviews",
+        "assignments",
+        "settings",
+        "events",
+    ]
+    .iter()
+    .map(|t| {
+        let row = client
+            .query_one(
+                &format!("SELECT count(*), coalesce(max(seq), 0) FROM tawsim.{t}"),
+                &[],
+            )
+            .unwrap();
+        ((*t).to_owned(), row.get(0), row.get(1))
+    })
+    .collect()
 }
 
 /// A server with annotators layla and omar and reviewer sara, and the
 /// lead's project: five documents with a machine layer `model`, blind
 /// annotation on.
 fn team() -> Option<Team> {
-    let cluster = Cluster::start()?;
-    cluster.create_team();
-    let url = ServerUrl::parse(&cluster.lead_url()).unwrap();
-    let mut server = Server::connect(&url).unwrap();
-    server.init().unwrap();
-    for (login, role) in [
+    let people = [
         ("layla", Role::Annotator),
         ("omar", Role::Annotator),
         ("sara", Role::Reviewer),
-    ] {
-        server
-            .add_person(login, None, role, &format!("{login}-pw"))
-            .unwrap();
-    }
-    let team = Team {
-        cluster,
-        dir: tempfile::tempdir().unwrap(),
-    };
+    ];
+    let team = Team::start_with(&people, &TEXTS[..5])?;
     let mut store = Store::open(&team.path(LEAD)).unwrap();
     // The lead worked before linking, under their own name.
     let lead = store.annotator_id(LEAD).unwrap();
-    let records: Vec<ImportRecord> = TEXTS
-        .iter()
-        .enumerate()
-        .map(|(i, text)| {
-            let word = text.split(' ').nth(2).unwrap();
-            let r = range_of(text, word);
-            ImportRecord {
-                doc: NewDocument {
-                    title: format!("خبر {i}"),
-                    text: (*text).to_owned(),
-                    source: "lead".into(),
-                    meta: serde_json::json!({"n": i}),
-                },
-                spans: vec![ImportSpan {
-                    start: r.start(),
-                    end: r.end(),
-                    label: "ACTOR".into(),
-                    text: None,
-                    score: Some(0.9),
-                    model: Some("m1".into()),
-                    attrs: Attrs::new(),
-                    note: String::new(),
-                    field: "spans[0]".into(),
-                    provenance: None,
-                }],
-                layer: "model".into(),
-                file: "model.jsonl".into(),
-                line: i + 1,
-            }
-        })
-        .collect();
-    store
-        .import_records(
-            &records,
-            lead,
-            false,
-            ImportReport::default(),
-            &mut |_, _| true,
-        )
-        .unwrap();
     store.set_blind_annotation(true, Some(lead)).unwrap();
     Some(team)
 }
@@ -433,7 +345,7 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
     let lead_path = team.path(LEAD);
 
     // The lead links: documents, schema, the model layer and its spans go up.
-    let out = team.link(LEAD);
+    let out = cli_link(&team, LEAD);
     assert!(out.contains("linked the project to"), "{out}");
     assert!(out.contains("documents 5"), "{out}");
     assert!(
@@ -441,7 +353,7 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
         "{out}"
     );
     {
-        let mut server = team.server();
+        let mut server = team.sql_super();
         let n: i64 = server
             .query_one(
                 "SELECT count(*) FROM tawsim.spans s JOIN tawsim.layers l ON l.uid = s.layer
@@ -492,12 +404,12 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
         assert!(store.set_assignment(doc, omar, true, Some(lead)).unwrap());
         shared
     };
-    let out = team.sync(LEAD);
+    let out = cli_sync(&team, LEAD);
     assert!(out.contains("assignments 6"), "{out}");
 
     // Each annotator links a fresh project and gets their documents only.
     for who in ["layla", "omar"] {
-        team.link(who);
+        cli_link(&team, who);
         let want = assigned(&lead_path, who);
         assert_eq!(shas(&team.path(who)), want, "{who}'s documents");
         assert_eq!(assigned(&team.path(who), who), want);
@@ -506,9 +418,9 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
     // They work and sync; omar has not finished the shared document, so
     // layla's spans on it stay hidden from him (blind annotation).
     work(&team.path("layla"), "layla", &shared, true);
-    team.sync("layla");
+    cli_sync(&team, "layla");
     work(&team.path("omar"), "omar", &shared, false);
-    team.sync("omar");
+    cli_sync(&team, "omar");
     assert_eq!(spans_of(&team.path("omar"), &shared, "layla"), 0);
     assert_eq!(spans_of(&team.path("omar"), &shared, "omar"), 2);
     // Once he marks it done, the next sync fetches them.
@@ -524,15 +436,15 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
             .unwrap();
         store.set_status(doc.id, me, Status::Done).unwrap();
     }
-    let out = team.sync("omar");
+    let out = cli_sync(&team, "omar");
     assert!(out.contains("fetched whole: 1 documents"), "{out}");
     assert_eq!(spans_of(&team.path("omar"), &shared, "layla"), 2);
 
     // Everyone up to date; the reviewer links and sees everything, once.
     for who in [LEAD, "layla", "omar"] {
-        team.sync(who);
+        cli_sync(&team, who);
     }
-    team.link("sara");
+    cli_link(&team, "sara");
     let mut union = BTreeSet::new();
     for who in [LEAD, "layla", "omar"] {
         union.extend(snapshot(&team.path(who)));
@@ -557,7 +469,7 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
         .iter()
         .filter(|l| l.starts_with("Text(\"span\")"))
         .count();
-    let counts = team.server_counts();
+    let counts = server_counts(&team);
     let count = |t: &str| counts.iter().find(|c| c.0 == t).unwrap().1;
     assert_eq!(count("spans") as usize, spans_made);
     assert_eq!(count("documents"), 5);
@@ -584,9 +496,9 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
             .set_review_status(doc.id, ReviewStatus::Adjudicated, me)
             .unwrap();
     }
-    team.sync("sara");
+    cli_sync(&team, "sara");
     for who in ["layla", "omar"] {
-        team.sync(who);
+        cli_sync(&team, who);
         let store = Store::open(&team.path(who)).unwrap();
         let doc = store
             .documents()
@@ -613,15 +525,15 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
 
     // Two more rounds: the second changes nothing anywhere.
     for who in [LEAD, "layla", "omar", "sara"] {
-        team.sync(who);
+        cli_sync(&team, who);
     }
     let before: Vec<BTreeSet<String>> = [LEAD, "layla", "omar", "sara"]
         .iter()
         .map(|w| snapshot(&team.path(w)))
         .collect();
-    let counts = team.server_counts();
+    let counts = server_counts(&team);
     for who in [LEAD, "layla", "omar", "sara"] {
-        let out = team.sync(who);
+        let out = cli_sync(&team, who);
         assert!(out.contains("up: nothing new"), "{who}: {out}");
         assert!(out.contains("down: nothing new"), "{who}: {out}");
     }
@@ -630,7 +542,7 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
         .map(|w| snapshot(&team.path(w)))
         .collect();
     assert_eq!(before, after);
-    assert_eq!(team.server_counts(), counts);
+    assert_eq!(server_counts(&team), counts);
     let mut union = BTreeSet::new();
     for who in [LEAD, "layla", "omar"] {
         union.extend(snapshot(&team.path(who)));
@@ -641,7 +553,7 @@ fn a_team_syncs_through_one_server_and_everything_arrives_exactly_once() {
 #[test]
 fn a_push_sent_again_after_its_commit_duplicates_nothing() {
     let Some(team) = team() else { return };
-    team.link(LEAD);
+    cli_link(&team, LEAD);
     ok(tawsim(
         &[
             "assign",
@@ -652,8 +564,8 @@ fn a_push_sent_again_after_its_commit_duplicates_nothing() {
         ],
         "",
     ));
-    team.sync(LEAD);
-    team.link("layla");
+    cli_sync(&team, LEAD);
+    cli_link(&team, "layla");
     let path = team.path("layla");
     let watermark = Store::open(&path)
         .unwrap()
@@ -662,24 +574,24 @@ fn a_push_sent_again_after_its_commit_duplicates_nothing() {
         .unwrap()
         .pushed;
     work(&path, "layla", "", true);
-    let out = team.sync("layla");
+    let out = cli_sync(&team, "layla");
     assert!(out.contains("spans "), "{out}");
-    let counts = team.server_counts();
+    let counts = server_counts(&team);
     let snapshot_before = snapshot(&path);
 
     // The server committed, the watermark never moved: the same push again.
     Store::open(&path).unwrap().mark_pushed(watermark).unwrap();
-    let out = team.sync("layla");
+    let out = cli_sync(&team, "layla");
     assert!(out.contains("already there"), "{out}");
     assert_eq!(
-        team.server_counts(),
+        server_counts(&team),
         counts,
         "rows and seqs unchanged:\n{out}"
     );
     assert_eq!(snapshot(&path), snapshot_before);
     // And the lead, pulling, gets each of layla's events once.
-    team.sync(LEAD);
-    let mut server = team.server();
+    cli_sync(&team, LEAD);
+    let mut server = team.sql_super();
     let dup: i64 = server
         .query_one(
             "SELECT count(*) FROM (SELECT uid FROM tawsim.events GROUP BY uid HAVING count(*) > 1) d",
@@ -697,7 +609,7 @@ fn a_push_sent_again_after_its_commit_duplicates_nothing() {
 #[test]
 fn a_row_the_server_refuses_is_reported_and_the_rest_goes_up() {
     let Some(team) = team() else { return };
-    team.link(LEAD);
+    cli_link(&team, LEAD);
     ok(tawsim(
         &[
             "assign",
@@ -708,8 +620,8 @@ fn a_row_the_server_refuses_is_reported_and_the_rest_goes_up() {
         ],
         "",
     ));
-    team.sync(LEAD);
-    team.link("layla");
+    cli_sync(&team, LEAD);
+    cli_link(&team, "layla");
     // Another client makes layla an annotator layer of its own on the
     // server: the layer her project gave her can no longer go up, and
     // PostgreSQL refuses her spans into it.
@@ -723,7 +635,7 @@ fn a_row_the_server_refuses_is_reported_and_the_rest_goes_up() {
         )
         .unwrap();
     work(&team.path("layla"), "layla", "", true);
-    let out = team.sync("layla");
+    let out = cli_sync(&team, "layla");
     assert!(out.contains("refused by the server (10)"), "{out}");
     assert!(
         out.contains("new row violates row-level security policy"),
@@ -753,7 +665,7 @@ fn a_row_the_server_refuses_is_reported_and_the_rest_goes_up() {
         .get(0);
     assert_eq!(spans, 0);
     // The watermark moved past them: the next round sends nothing again.
-    let out = team.sync("layla");
+    let out = cli_sync(&team, "layla");
     assert!(out.contains("up: nothing new"), "{out}");
 }
 
@@ -772,7 +684,7 @@ fn link_keeps_no_password_and_refuses_what_it_cannot_do() {
         "",
     ));
     let link = Store::open(&lead).unwrap().sync_link().unwrap().unwrap();
-    assert_eq!(link.server, team.url(LEAD));
+    assert_eq!(link.server, url_of(&team, LEAD));
     assert_eq!((link.login.as_str(), link.role.as_str()), (LEAD, "admin"));
     Store::open(&lead).unwrap().checkpoint().unwrap();
     let bytes = std::fs::read(&lead).unwrap();
@@ -784,7 +696,12 @@ fn link_keeps_no_password_and_refuses_what_it_cannot_do() {
 
     // Linked as the lead, the project is refused for anyone else.
     let out = tawsim(
-        &["link", "--db", lead.to_str().unwrap(), &team.url("layla")],
+        &[
+            "link",
+            "--db",
+            lead.to_str().unwrap(),
+            &url_of(&team, "layla"),
+        ],
         "layla-pw",
     );
     assert_eq!(out.status.code(), Some(1));

@@ -48,6 +48,12 @@ impl Team {
     /// admin), and the lead's project: [`TEXTS`] with a machine layer
     /// `model` (one ACTOR span each), not linked yet.
     pub fn start(people: &[(&str, Role)]) -> Option<Team> {
+        Team::start_with(people, &TEXTS)
+    }
+
+    /// [`Team::start`] with the lead's project holding `texts` (each with
+    /// one ACTOR span on its third word) instead of all of [`TEXTS`].
+    pub fn start_with(people: &[(&str, Role)], texts: &[&str]) -> Option<Team> {
         let cluster = Cluster::start()?;
         cluster.create_team();
         let url = ServerUrl::parse(&cluster.lead_url()).unwrap();
@@ -64,7 +70,7 @@ impl Team {
         };
         let mut store = Store::open(&team.path(LEAD)).unwrap();
         let lead = store.annotator_id(LEAD).unwrap();
-        let records: Vec<ImportRecord> = TEXTS
+        let records: Vec<ImportRecord> = texts
             .iter()
             .enumerate()
             .map(|(i, text)| {
