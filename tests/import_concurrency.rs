@@ -237,3 +237,74 @@ fn an_import_killed_at_any_moment_leaves_nothing_visible_and_runs_again_once() {
         n
     );
 }
+
+/// An import writes each new document's `document.import` row and queues
+/// it for search once per transaction, for all of that transaction's
+/// documents: across many transactions every document still has exactly
+/// one event (by the importer, at its import time), its history says what
+/// was imported, and search finds every document once indexed.
+#[test]
+fn every_document_of_a_many_transaction_import_has_its_event_and_is_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let file = jsonl(dir.path(), 5_000);
+    // The first text once more: already present, from within the import.
+    let mut lines = std::fs::read_to_string(&file).unwrap();
+    let first = lines.lines().next().unwrap().to_owned();
+    lines.push_str(&first);
+    lines.push('\n');
+    std::fs::write(&file, lines).unwrap();
+
+    let mut store = Store::open(&path).unwrap();
+    let actor = store.annotator_id("importer").unwrap();
+    let report = import_paths(
+        &mut store,
+        &[file],
+        &ImportOptions::default(),
+        actor,
+        &mut |_| true,
+    )
+    .unwrap();
+    assert_eq!(report.documents_added, 5_000);
+    assert_eq!(report.documents_present, 1);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (events, documents, mismatched): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM audit WHERE action = 'document.import'),
+                    (SELECT count(DISTINCT doc_id) FROM audit WHERE action = 'document.import'),
+                    (SELECT count(*) FROM audit a JOIN documents d ON d.id = a.doc_id
+                     WHERE a.action = 'document.import'
+                       AND (a.at <> d.imported_at OR a.actor IS NOT ?1 OR a.import_id IS NOT d.import_id))",
+            [actor],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((events, documents, mismatched), (5_000, 5_000, 0));
+
+    let docs = store.documents().unwrap();
+    assert_eq!(docs.len(), 5_000);
+    for doc in [&docs[0], &docs[4_999]] {
+        let history = store.document_history(doc.id).unwrap();
+        let lines: Vec<String> = history
+            .iter()
+            .map(|h| tawsim::ui::audit::describe(&h.event))
+            .collect();
+        assert_eq!(lines, [format!("imported «{}»", doc.title)]);
+    }
+
+    let coverage = store.search_coverage().unwrap();
+    assert_eq!((coverage.searchable, coverage.documents), (0, 5_000));
+    while store.index_queued(2_000).unwrap() > 0 {}
+    let coverage = store.search_coverage().unwrap();
+    assert_eq!((coverage.searchable, coverage.documents), (5_000, 5_000));
+    let mut found: Vec<_> = store
+        .search("اليوم 4999", 10)
+        .unwrap()
+        .hits
+        .iter()
+        .map(|hit| hit.doc)
+        .collect();
+    found.dedup();
+    assert_eq!(found, [docs[4_999].id]);
+}

@@ -66,7 +66,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Import articles (.txt), JSON lines with spans (.jsonl) or CoNLL/BIO token
-    /// files into a project, all in one transaction: all or nothing.
+    /// files into a project, all or nothing: written in short transactions
+    /// that the app's window can work between, visible only once the last
+    /// one commits.
     #[command(after_help = "Examples:
   tawsim import --db news.db articles/
   tawsim import --db news.db --layer model-v2 predictions.jsonl

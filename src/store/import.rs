@@ -11,13 +11,16 @@
 //! text (SHA-256) is already in the project is not added again, and its
 //! spans are attached to the existing document; a span identical to a live
 //! one (same layer, document, offsets and label) is counted and not stored
-//! twice. Documents go through `insert_document`, the only way documents
-//! enter the project. It must not parse files, map labels or know about
+//! twice. A new document's row goes in through `insert_document_row`, and
+//! before each transaction commits `record_imported_documents` queues that
+//! transaction's new documents for search and writes their audit rows, two
+//! statements for all of them (what `insert_document`, the way of every
+//! other writer, does one document at a time). It must not parse files, map labels or know about
 //! egui: readers do the first two, and the caller decides what a bad record
 //! means.
 //!
-//! Audit rows: `document.import` for each new document (written by
-//! `insert_document`), `span.import` for each document already in the project
+//! Audit rows: `document.import` for each new document (`after` =
+//! `{"id": id}`, the document's `imported_at` as its time), `span.import` for each document already in the project
 //! that received spans, one per layer (`after` = `{"layer": id, "layer_name": …, "spans": [ids]}`),
 //! and one `import` row with the whole report ([`ImportReport::to_json`]),
 //! `"import_id"` and `"span_ids": [first, last]`, the first and last span id
@@ -48,8 +51,8 @@ use std::time::{Duration, Instant, SystemTime};
 use super::review::GOLD;
 use super::{
     During, LayerKind, NEW_UID, NewDocument, Store, StoreError, Uid, ensure_annotator,
-    import_layer_named, insert_annotator, insert_document, now, sha256_hex, to_i64, write_audit,
-    write_import_audit,
+    import_layer_named, insert_annotator, insert_document_row, now, record_imported_documents,
+    sha256_hex, to_i64, write_audit, write_import_audit,
 };
 use crate::model::{AnnotatorId, Attrs, DocId, LayerId, SpanId};
 
@@ -416,6 +419,10 @@ pub struct ImportRun {
     added_annotators: Vec<(AnnotatorId, LayerId)>,
     /// First and last id of the spans written.
     span_ids: Option<(SpanId, SpanId)>,
+    /// First and last id of the documents added in the open transaction,
+    /// whose search-queue and audit rows are written before it commits
+    /// ([`record_imported_documents`]).
+    new_docs: Option<(DocId, DocId)>,
     last_heartbeat: Instant,
     /// Records written so far.
     pub written: usize,
@@ -512,6 +519,7 @@ impl Store {
             gold: None,
             added_annotators: Vec::new(),
             span_ids: None,
+            new_docs: None,
             last_heartbeat: Instant::now(),
             written: 0,
             report: ImportReport::default(),
@@ -542,6 +550,9 @@ impl Store {
                 if started.elapsed() >= IMPORT_TX_BUDGET {
                     break;
                 }
+            }
+            if let Some(range) = run.new_docs.take() {
+                record_imported_documents(&tx, run.id, run.actor, range)?;
             }
             if run.last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
                 tx.execute(
@@ -880,11 +891,13 @@ fn write_record(
     run: &mut ImportRun,
     record: &ImportRecord,
 ) -> Result<(), BatchError> {
-    let actor = run.actor;
     let sha256 = sha256_hex(record.doc.text.as_bytes());
     // `main.`: the import's own hidden documents count (a text twice in one import).
     let existing: Option<DocId> = tx
-        .prepare_cached("SELECT id FROM main.documents WHERE sha256 = ?1")
+        .prepare_cached(concat!(
+            "SELECT id FROM main.documents WHERE ",
+            super::sha256_is_1!()
+        ))
         .and_then(|mut stmt| stmt.query_row([&sha256], |row| row.get(0)).optional())
         .during("look for an identical document")?;
     let doc = match existing {
@@ -895,14 +908,10 @@ fn write_record(
         None => {
             run.report.documents_added += 1;
             let char_len = record.doc.text.chars().count();
-            insert_document(
-                tx,
-                &record.doc,
-                &sha256,
-                char_len,
-                Some(actor),
-                Some(run.id),
-            )?
+            let id = insert_document_row(tx, &record.doc, &sha256, char_len, &now(), Some(run.id))?;
+            let range = run.new_docs.get_or_insert((id, id));
+            range.1 = id;
+            id
         }
     };
     if record.spans.is_empty() {

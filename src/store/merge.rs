@@ -631,7 +631,10 @@ impl Store {
                 let id: i64 = row.get(0).during("read a document")?;
                 let sha: String = row.get(1).during("read a document")?;
                 let found: Option<i64> = tx
-                    .prepare_cached("SELECT id FROM main.documents WHERE sha256 = ?1")
+                    .prepare_cached(concat!(
+                        "SELECT id FROM main.documents WHERE ",
+                        super::sha256_is_1!()
+                    ))
                     .and_then(|mut s| s.query_row([&sha], |r| r.get(0)).optional())
                     .during("look for the document")?;
                 let local = match found {

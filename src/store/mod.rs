@@ -31,7 +31,7 @@
 //! | `documents` | `id` | row id ([`DocId`]), in import order |
 //! | | `title` | display title |
 //! | | `text` | the article, exactly as imported; never updated (a trigger refuses) |
-//! | | `sha256` | lowercase hex SHA-256 of the UTF-8 `text`; unique, so a text is imported once |
+//! | | `sha256` | lowercase hex SHA-256 of the UTF-8 `text`; a text is imported once (unique index until schema 9, then see "Schema 9") |
 //! | | `source` | where it came from: the file path as given, or an origin string |
 //! | | `meta` | JSON object, e.g. `{"file_name":"a.txt","had_bom":false}` |
 //! | | `direction` | `'rtl'` (default), `'ltr'` or `'auto'` |
@@ -214,6 +214,26 @@
 //!
 //! Audit actions added: `suggestion.reject`, `suggestion.unreject`, and
 //! `suggest` (one per `tawsim suggest` run, its summary as `after`).
+//!
+//! ## Schema 9: a narrow key for a document's text
+//!
+//! The unique index on `documents(sha256)` (64 hex digits a row) becomes
+//! `documents_by_sha256_key` on `substr(sha256, 1, 16)`: 64 bits, a quarter
+//! of the width. Every lookup of a text names the key and then the whole
+//! hash (`sha256_is_1!`), so two texts whose hashes share the key are still
+//! told apart. A text is still imported once: every writer of documents
+//! (import, merge, sync, a single article) looks the hash up before it
+//! inserts, inside the same immediate transaction, so no other writer can
+//! come between. Why: a SHA-256 is random, so every new document lands on a
+//! random leaf of this index, and an import in short transactions rewrites
+//! nearly a page of it per document it adds; with keys a quarter as wide,
+//! those pages are a quarter as many (BENCHMARKS.md, "Against Label
+//! Studio").
+//!
+//! Since schema 9 a `document.import` event's `after` is `{"id": …}`
+//! alone: the document row holds its title, hash, source, length and
+//! direction, none of which changes, and [`Store::document_history`] shows
+//! the title from there. Events written before keep their longer `after`.
 
 mod notes;
 mod schema;
@@ -274,6 +294,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_6,
     MIGRATION_7,
     MIGRATION_8,
+    MIGRATION_9,
 ];
 
 /// The newest schema version this build reads and writes.
@@ -778,6 +799,23 @@ CREATE TABLE suggestion_rejections (
     PRIMARY KEY (doc_id, annotator_id, start, "end", label)
 ) STRICT, WITHOUT ROWID;
 "#;
+
+/// A narrow key for finding a document by its text (see the module
+/// documentation, "Schema 9"): the first 16 hex digits of the SHA-256.
+const MIGRATION_9: &str = r#"
+DROP INDEX documents_by_sha256;
+CREATE INDEX documents_by_sha256_key ON documents(substr(sha256, 1, 16));
+"#;
+
+/// The condition that finds the document whose text has the SHA-256 (hex)
+/// bound as `?1` through `documents_by_sha256_key` (schema 9): the key,
+/// then the whole hash. A macro, so that queries can `concat!` it.
+macro_rules! sha256_is_1 {
+    () => {
+        "substr(sha256, 1, 16) = substr(?1, 1, 16) AND sha256 = ?1"
+    };
+}
+pub(crate) use sha256_is_1;
 
 /// SQL for a new uid: a UUID version 7 (RFC 9562) of the current time, as 16
 /// bytes. [`Uid`] shows it in the usual hyphenated form.
@@ -1470,7 +1508,7 @@ impl Store {
         }
         let existing: Option<DocId> = tx
             .query_row(
-                "SELECT id FROM documents WHERE sha256 = ?1",
+                concat!("SELECT id FROM documents WHERE ", sha256_is_1!()),
                 [&sha256],
                 |row| row.get(0),
             )
@@ -1500,7 +1538,7 @@ impl Store {
             check_new_document(doc)?;
             let sha256 = sha256_hex(doc.text.as_bytes());
             let existing: Option<DocId> = tx
-                .prepare_cached("SELECT id FROM documents WHERE sha256 = ?1")
+                .prepare_cached(concat!("SELECT id FROM documents WHERE ", sha256_is_1!()))
                 .and_then(|mut stmt| stmt.query_row([&sha256], |row| row.get(0)).optional())
                 .during("look for an identical document")?;
             out.push(match existing {
@@ -2244,8 +2282,9 @@ fn check_new_document(doc: &NewDocument) -> Result<(), StoreError> {
 
 /// Insert a checked new document (text not empty, no NUL, `sha256` not yet
 /// present) with its audit row, inside the caller's transaction. Every way of
-/// adding a document goes through here, so indexes kept beside the table
-/// (search) stay complete.
+/// adding a document goes through here or, for an import, through
+/// [`insert_document_row`] and [`record_imported_documents`], so indexes
+/// kept beside the table (search) stay complete.
 fn insert_document(
     tx: &Connection,
     doc: &NewDocument,
@@ -2254,41 +2293,11 @@ fn insert_document(
     actor: Option<AnnotatorId>,
     import: Option<i64>,
 ) -> Result<DocId, StoreError> {
-    let meta = doc.meta.to_string();
     let at = now();
-    let direction = Direction::default().as_str();
-    // Cached: a large import inserts thousands of documents in one transaction.
-    let id: DocId = tx
-        .prepare_cached(
-            "INSERT INTO main.documents (title, text, sha256, source, meta, direction, char_len, imported_at, import_id, changed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8) RETURNING id",
-        )
-        .and_then(|mut stmt| {
-            stmt.query_row(
-                params![
-                    doc.title,
-                    doc.text,
-                    sha256,
-                    doc.source,
-                    meta,
-                    direction,
-                    to_i64(char_len),
-                    at,
-                    import
-                ],
-                |row| row.get(0),
-            )
-        })
-        .during("import a document")?;
+    let id = insert_document_row(tx, doc, sha256, char_len, &at, import)?;
     search::enqueue(tx, id, import)?;
-    let after = json!({
-        "id": id,
-        "title": doc.title,
-        "sha256": sha256,
-        "source": doc.source,
-        "char_len": char_len,
-        "direction": direction,
-    });
+    // The row holds the rest, none of which changes (see "Schema 9").
+    let after = json!({ "id": id });
     write_import_audit(
         tx,
         import,
@@ -2301,6 +2310,69 @@ fn insert_document(
         &after,
     )?;
     Ok(id)
+}
+
+/// The document row of [`insert_document`] alone, imported at `at`: an import queues its new
+/// documents for search and writes their `document.import` rows once per
+/// transaction ([`record_imported_documents`]).
+fn insert_document_row(
+    tx: &Connection,
+    doc: &NewDocument,
+    sha256: &str,
+    char_len: usize,
+    at: &str,
+    import: Option<i64>,
+) -> Result<DocId, StoreError> {
+    let meta = doc.meta.to_string();
+    let direction = Direction::default().as_str();
+    // Cached: a large import inserts thousands of documents in one transaction.
+    tx.prepare_cached(
+        "INSERT INTO main.documents (title, text, sha256, source, meta, direction, char_len, imported_at, import_id, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8) RETURNING id",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_row(
+            params![
+                doc.title,
+                doc.text,
+                sha256,
+                doc.source,
+                meta,
+                direction,
+                to_i64(char_len),
+                at,
+                import
+            ],
+            |row| row.get(0),
+        )
+    })
+    .during("import a document")
+}
+
+/// For the documents import `import` added with ids `first..=last` (one
+/// transaction's, so no other writer's lie between), by `actor`: queue them
+/// for search and write each one's `document.import` audit row, as
+/// [`insert_document`] does for a single document, with two statements.
+fn record_imported_documents(
+    tx: &Connection,
+    import: i64,
+    actor: AnnotatorId,
+    (first, last): (DocId, DocId),
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO main.search_queue (doc_id, import_id)
+         SELECT id, import_id FROM main.documents WHERE id BETWEEN ?1 AND ?2 AND import_id = ?3",
+    )
+    .and_then(|mut stmt| stmt.execute(params![first, last, import]))
+    .during("queue documents for search")?;
+    tx.prepare_cached(&format!(
+        "INSERT INTO main.audit (at, actor, action, doc_id, span_id, before, after, import_id, uid)
+         SELECT imported_at, ?4, 'document.import', id, NULL, 'null', json_object('id', id), import_id, {NEW_UID}
+         FROM main.documents WHERE id BETWEEN ?1 AND ?2 AND import_id = ?3 ORDER BY id"
+    ))
+    .and_then(|mut stmt| stmt.execute(params![first, last, import, actor]))
+    .during("write the audit log")?;
+    Ok(())
 }
 
 /// Add annotator `name` (trimmed, not blank, not yet present) with their
@@ -2674,6 +2746,93 @@ mod tests {
             )
             .unwrap();
         assert!(!has_lang);
+    }
+
+    #[test]
+    fn a_version_8_project_finds_its_documents_by_the_narrow_key_after_migrating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.tawsim");
+        let doc = NewDocument {
+            title: "إدلب".into(),
+            text: "قصف على إدلب".into(),
+            source: "t".into(),
+            meta: json!({}),
+        };
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate(&mut conn, Some(&path), &MIGRATIONS[..8]).unwrap();
+            conn.execute(
+                "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+                 VALUES (?1, ?2, ?3, 's', '{}', 'rtl', 12, '2025-01-01T00:00:00.000Z')",
+                params![doc.title, doc.text, sha256_hex(doc.text.as_bytes())],
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert!(dir.path().join("old.tawsim.v8.bak").exists());
+        let indexes: Vec<String> = store
+            .conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'documents' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            indexes.contains(&"documents_by_sha256_key".to_owned()),
+            "{indexes:?}"
+        );
+        assert!(
+            !indexes.contains(&"documents_by_sha256".to_owned()),
+            "{indexes:?}"
+        );
+        // The text already there is found, through the key, not by reading every row.
+        assert_eq!(
+            store.import_document(&doc, None).unwrap(),
+            Imported::AlreadyPresent(1)
+        );
+        let plan: String = store
+            .conn
+            .query_row(
+                concat!(
+                    "EXPLAIN QUERY PLAN SELECT id FROM main.documents WHERE ",
+                    sha256_is_1!()
+                ),
+                [sha256_hex(doc.text.as_bytes())],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("documents_by_sha256_key"), "{plan}");
+        // Two texts whose hashes share the key's 16 digits are still two documents.
+        let twin = format!(
+            "{}{}",
+            &sha256_hex(doc.text.as_bytes())[..16],
+            "0".repeat(48)
+        );
+        store
+            .conn
+            .execute(
+                "INSERT INTO main.documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+                 VALUES ('twin', 'نص آخر', ?1, 's', '{}', 'rtl', 6, '2025-01-01T00:00:00.000Z')",
+                [&twin],
+            )
+            .unwrap();
+        assert_eq!(
+            store.import_document(&doc, None).unwrap(),
+            Imported::AlreadyPresent(1)
+        );
+        let found: Vec<i64> = store
+            .conn
+            .prepare(concat!(
+                "SELECT id FROM main.documents WHERE ",
+                sha256_is_1!()
+            ))
+            .unwrap()
+            .query_map([&twin], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(found, [2]);
     }
 
     #[test]

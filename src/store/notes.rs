@@ -76,6 +76,20 @@ impl Store {
         for row in rows {
             let ((id, at, actor, action), (doc, span, before, after), actor_name, local_time) =
                 row.during("read a document's history")?;
+            let mut after = parse_json(&after, "audit.after")?;
+            // Since schema 9 the event names the document only; its row
+            // holds the title, which never changes.
+            if action == "document.import"
+                && let Some(fields) = after.as_object_mut()
+                && !fields.contains_key("title")
+            {
+                let title: String = self
+                    .conn
+                    .prepare_cached("SELECT title FROM main.documents WHERE id = ?1")
+                    .and_then(|mut stmt| stmt.query_row([doc], |row| row.get(0)))
+                    .during("read a document's history")?;
+                fields.insert("title".to_owned(), title.into());
+            }
             out.push(HistoryEntry {
                 event: AuditEvent {
                     id,
@@ -85,7 +99,7 @@ impl Store {
                     doc,
                     span,
                     before: parse_json(&before, "audit.before")?,
-                    after: parse_json(&after, "audit.after")?,
+                    after,
                 },
                 actor_name,
                 local_time,

@@ -555,7 +555,11 @@ impl Store {
         for sha in shas {
             let here: bool = self
                 .conn
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM main.documents WHERE sha256 = ?1)")
+                .prepare_cached(concat!(
+                    "SELECT EXISTS (SELECT 1 FROM main.documents WHERE ",
+                    super::sha256_is_1!(),
+                    ")"
+                ))
                 .and_then(|mut s| s.query_row([sha], |r| r.get(0)))
                 .during("look for a document")?;
             if !here {
@@ -1103,9 +1107,12 @@ fn local_layer(conn: &Connection, uid: Uid) -> Result<Option<i64>, StoreError> {
 }
 
 fn local_doc(conn: &Connection, sha: &str) -> Result<Option<i64>, StoreError> {
-    conn.prepare_cached("SELECT id FROM main.documents WHERE sha256 = ?1")
-        .and_then(|mut s| s.query_row([sha], |r| r.get(0)).optional())
-        .during("look up a document")
+    conn.prepare_cached(concat!(
+        "SELECT id FROM main.documents WHERE ",
+        super::sha256_is_1!()
+    ))
+    .and_then(|mut s| s.query_row([sha], |r| r.get(0)).optional())
+    .during("look up a document")
 }
 
 /// [`Store::apply_people`] inside the caller's transaction.
