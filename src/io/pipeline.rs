@@ -590,7 +590,7 @@ fn add_check_counts(report: &mut ImportReport, counts: ImportReport) {
 }
 
 /// Records written per [`Store::import_batch`] call, at most.
-const BATCH_RECORDS: usize = 512;
+const BATCH_RECORDS: usize = 2048;
 /// Bytes of text gathered per batch, at most (memory stays flat).
 const BATCH_BYTES: usize = 4 << 20;
 /// Records read between two progress reports while nothing is written.

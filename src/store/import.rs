@@ -49,6 +49,7 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::review::GOLD;
+use super::turn::{LOOK_EVERY, WantFile};
 use super::{
     During, LayerKind, NEW_UID, NewDocument, Store, StoreError, Uid, ensure_annotator,
     import_layer_named, insert_annotator, insert_document_row, now, record_imported_documents,
@@ -365,10 +366,15 @@ const IMPORT_CACHE_SIZE: i64 = -65_536;
 /// SQLite's default page cache (2 MiB).
 const DEFAULT_CACHE_SIZE: i64 = -2_000;
 
-/// How long one import transaction may hold the write lock, about. Between
-/// two transactions the importer pauses for [`IMPORT_YIELD`], so a waiting
-/// writer (the window) gets the lock.
+/// How long one transaction of a background writer (merge, join, sync)
+/// may hold the write lock, about. Between two transactions it pauses for
+/// [`IMPORT_YIELD`], so a waiting writer (the window) gets the lock.
 pub const IMPORT_TX_BUDGET: Duration = Duration::from_millis(5);
+/// How long one import transaction may hold the write lock when the import
+/// can hear the window ask for it (see `turn`): it ends at once when the
+/// window waits, and after this long otherwise. An import that cannot hear
+/// (an in-memory store) keeps to [`IMPORT_TX_BUDGET`].
+pub const IMPORT_TX_LONGEST: Duration = Duration::from_millis(20);
 /// The pause between two import transactions.
 pub const IMPORT_YIELD: Duration = Duration::from_micros(500);
 /// An import whose heartbeat is older than this is taken for dead, even when
@@ -419,6 +425,9 @@ pub struct ImportRun {
     added_annotators: Vec<(AnnotatorId, LayerId)>,
     /// First and last id of the spans written.
     span_ids: Option<(SpanId, SpanId)>,
+    /// `P-want`, where the window says it waits for the write lock (see
+    /// `turn`); `None` for an in-memory store.
+    want: Option<WantFile>,
     /// First and last id of the documents added in the open transaction,
     /// whose search-queue and audit rows are written before it commits
     /// ([`record_imported_documents`]).
@@ -519,6 +528,10 @@ impl Store {
             gold: None,
             added_annotators: Vec::new(),
             span_ids: None,
+            want: self
+                .path
+                .as_deref()
+                .and_then(|path| WantFile::open(path).ok()),
             new_docs: None,
             last_heartbeat: Instant::now(),
             written: 0,
@@ -542,12 +555,24 @@ impl Store {
                 return Err(BatchError::Cancelled);
             }
             let started = Instant::now();
+            let budget = match run.want {
+                Some(_) => IMPORT_TX_LONGEST,
+                None => IMPORT_TX_BUDGET,
+            };
+            let mut asked = false;
             let tx = self.begin("import documents and spans")?;
+            let mut in_tx = 0;
             while next < records.len() {
                 write_record(&tx, run, &records[next])?;
                 next += 1;
                 run.written += 1;
-                if started.elapsed() >= IMPORT_TX_BUDGET {
+                in_tx += 1;
+                if started.elapsed() >= budget {
+                    break;
+                }
+                if in_tx % LOOK_EVERY == 0 && run.want.as_ref().is_some_and(WantFile::someone_waits)
+                {
+                    asked = true;
                     break;
                 }
             }
@@ -563,7 +588,10 @@ impl Store {
                 run.last_heartbeat = Instant::now();
             }
             tx.commit().during("save part of the import")?;
-            std::thread::sleep(IMPORT_YIELD);
+            match &run.want {
+                Some(want) if asked => want.hold_back(),
+                _ => std::thread::sleep(IMPORT_YIELD),
+            }
         }
         Ok(())
     }

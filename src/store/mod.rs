@@ -103,11 +103,17 @@
 //!
 //! SQLite lets one connection write at a time, so a writer that is not the
 //! user's own action must never hold the lock for long. An import (see
-//! [`import`]) therefore writes in many transactions of about 5 ms each
-//! ([`import::IMPORT_TX_BUDGET`]), pausing half a millisecond between them
-//! ([`import::IMPORT_YIELD`]) so that the window's write, which polls for
-//! the lock every quarter millisecond ([`Store::wait_briefly_for_lock`]),
-//! gets in. Like every background writer, it runs at a lower CPU and disk
+//! [`import`]) therefore writes in many transactions of at most 20 ms each
+//! ([`import::IMPORT_TX_LONGEST`]), and ends one at once when the window
+//! says it waits for the lock (a lock on the file `P-want` beside the
+//! project, see [`turn`]); it then holds back until the window got in.
+//! Otherwise it pauses half a millisecond between two transactions
+//! ([`import::IMPORT_YIELD`]). The window polls for the lock every quarter
+//! millisecond for at most 7 ms ([`Store::wait_briefly_for_lock`]); where
+//! the file system has no locks and an import cannot hear it, the window's
+//! action is retried the next frame. Merges, joins and syncs keep to
+//! transactions of about 5 ms ([`import::IMPORT_TX_BUDGET`]) with the same
+//! pause. Like every background writer, it runs at a lower CPU and disk
 //! priority than the window ([`crate::background`]). It stays all or
 //! nothing for the user:
 //!
@@ -279,6 +285,7 @@ pub mod sync;
 pub use join::JoinReport;
 mod log_sync;
 mod pack;
+mod turn;
 pub use indexer::Indexer;
 pub use pack::{PackError, PackReport};
 pub use search::SearchCoverage;
@@ -1256,6 +1263,9 @@ pub struct Store {
     /// Syncs the log after the window's commits (see [`log_sync`]); `None`
     /// until [`Store::wait_briefly_for_lock`], and for an in-memory store.
     log_syncer: Option<log_sync::LogSyncer>,
+    /// The window's `P-want` ([`turn`]): announced around each wait for the
+    /// write lock. `None` but for the window's connection of a project file.
+    want: Option<turn::WantFile>,
 }
 
 impl Store {
@@ -1312,6 +1322,7 @@ impl Store {
             conn,
             path: Some(path.to_path_buf()),
             log_syncer: None,
+            want: None,
         };
         store.clean_up_imports()?;
         search::ensure_queued(&store.conn)?;
@@ -1334,6 +1345,7 @@ impl Store {
             conn,
             path: None,
             log_syncer: None,
+            want: None,
         };
         store.ensure_default_schema()?;
         Ok(store)
@@ -1357,6 +1369,7 @@ impl Store {
             conn,
             path: Some(path.to_path_buf()),
             log_syncer: None,
+            want: None,
         })
     }
 
@@ -1371,6 +1384,11 @@ impl Store {
     pub fn wait_briefly_for_lock(&mut self) {
         // Only fails for a closed connection, where every call fails anyway.
         let _ = wait_for_lock(&mut self.conn, LockWait::Brief);
+        // Without the file, an import simply does not hear the window ask.
+        self.want = self
+            .path
+            .as_deref()
+            .and_then(|path| turn::WantFile::open(path).ok());
         // Setting `wal_autocheckpoint` replaces the log hook: set it first.
         let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 0);
         self.sync_log_in_background();
@@ -2010,9 +2028,15 @@ impl Store {
     }
 
     fn begin(&mut self, action: &'static str) -> Result<rusqlite::Transaction<'_>, StoreError> {
-        self.conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .during(action)
+        // The window tells a running import it waits (see `turn`).
+        let announced = self.want.as_ref().is_some_and(turn::WantFile::announce);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate);
+        if announced && let Some(want) = &self.want {
+            want.withdraw();
+        }
+        tx.during(action)
     }
 }
 
