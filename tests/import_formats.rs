@@ -419,7 +419,7 @@ fn format_comes_from_the_extension_or_must_be_named() {
 #[test]
 fn cancelling_while_writing_rolls_everything_back() {
     let mut p = project();
-    let lines: Vec<String> = (0..1000)
+    let lines: Vec<String> = (0..5000)
         .map(|i| jsonl_line(&format!("خبر رقم {i} عن إدلب"), ""))
         .collect();
     let file = p.write("many.jsonl", &lines.join("\n"));
@@ -432,8 +432,9 @@ fn cancelling_while_writing_rolls_everything_back() {
         &mut |stage| {
             if let Stage::Importing { records, .. } = stage {
                 calls += 1;
-                // Past the first batch, so some rows were written (hidden).
-                return records < 600;
+                // Past the first batch (2,048 records), so some rows were
+                // written (hidden).
+                return records < 2_100;
             }
             true
         },
