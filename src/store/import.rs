@@ -560,6 +560,8 @@ impl Store {
                 None => IMPORT_TX_BUDGET,
             };
             let mut asked = false;
+            // Nothing of a transaction that failed is pending any more.
+            run.new_docs = None;
             let tx = self.begin("import documents and spans")?;
             let mut in_tx = 0;
             while next < records.len() {

@@ -2305,10 +2305,11 @@ fn check_new_document(doc: &NewDocument) -> Result<(), StoreError> {
 }
 
 /// Insert a checked new document (text not empty, no NUL, `sha256` not yet
-/// present) with its audit row, inside the caller's transaction. Every way of
-/// adding a document goes through here or, for an import, through
-/// [`insert_document_row`] and [`record_imported_documents`], so indexes
-/// kept beside the table (search) stay complete.
+/// present) with its audit row, inside the caller's transaction, and queue
+/// it for search. An import writes the same with [`insert_document_row`]
+/// and [`record_imported_documents`]; a merge and a pull from the team
+/// server write the rows they bring and queue them too, so the search index
+/// stays complete.
 fn insert_document(
     tx: &Connection,
     doc: &NewDocument,
