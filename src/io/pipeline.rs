@@ -13,7 +13,7 @@ use crate::model::AnnotatorId;
 use crate::schema::Schema;
 use crate::store::Store;
 use crate::store::import::{
-    BatchError, ImportOrigin, ImportRecord, ImportReport, Problem, check_record,
+    BatchError, ImportOrigin, ImportRecord, ImportReport, PreparedDoc, Problem, check_record,
 };
 
 /// A file format the importer reads.
@@ -601,6 +601,8 @@ enum Read {
     /// Checked records to write, with the bytes and records read so far.
     Batch {
         records: Vec<ImportRecord>,
+        /// `prepared[i]` for `records[i]`, made on the reading thread.
+        prepared: Vec<PreparedDoc>,
         done: u64,
         read: usize,
     },
@@ -648,6 +650,7 @@ pub fn import_paths(
             let mut checker = Checker::new(options, schema);
             let mut counts = ImportReport::default();
             let mut batch: Vec<ImportRecord> = Vec::new();
+            let mut prepared: Vec<PreparedDoc> = Vec::new();
             let mut batch_bytes = 0;
             let mut read = 0;
             let mut reported = 0;
@@ -659,16 +662,19 @@ pub fn import_paths(
                     && !checker.refuses()
                 {
                     batch_bytes += record.doc.text.len();
+                    prepared.push(PreparedDoc::of(&record));
                     batch.push(record);
                 }
                 let message = if checker.refuses() {
                     // Nothing more is written; reading goes on to list every problem.
                     batch.clear();
+                    prepared.clear();
                     (read - reported >= PROGRESS_EVERY).then_some(Read::Progress { done, read })
                 } else if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
                     batch_bytes = 0;
                     Some(Read::Batch {
                         records: std::mem::take(&mut batch),
+                        prepared: std::mem::take(&mut prepared),
                         done,
                         read,
                     })
@@ -690,6 +696,7 @@ pub fn import_paths(
                     || send
                         .send(Read::Batch {
                             records: batch,
+                            prepared,
                             done: last,
                             read,
                         })
@@ -702,16 +709,18 @@ pub fn import_paths(
             let (done, read, written) = match message {
                 Read::Batch {
                     records,
+                    prepared,
                     done,
                     read,
                 } => {
-                    let written = store.import_batch(&mut run, &records, &mut |_| {
-                        progress(Stage::Importing {
-                            done,
-                            total,
-                            records: read,
-                        })
-                    });
+                    let written =
+                        store.import_prepared_batch(&mut run, &records, &prepared, &mut |_| {
+                            progress(Stage::Importing {
+                                done,
+                                total,
+                                records: read,
+                            })
+                        });
                     (done, read, written)
                 }
                 Read::Progress { done, read } => (done, read, Ok(())),

@@ -549,6 +549,19 @@ impl Store {
         records: &[ImportRecord],
         keep_going: &mut dyn FnMut(&ImportRun) -> bool,
     ) -> Result<(), BatchError> {
+        self.import_prepared_batch(run, records, &[], keep_going)
+    }
+
+    /// [`Store::import_batch`] with each record's [`PreparedDoc`] made
+    /// already (by a reading thread), `prepared[i]` for `records[i]`; a
+    /// record without one gets it made here.
+    pub fn import_prepared_batch(
+        &mut self,
+        run: &mut ImportRun,
+        records: &[ImportRecord],
+        prepared: &[PreparedDoc],
+        keep_going: &mut dyn FnMut(&ImportRun) -> bool,
+    ) -> Result<(), BatchError> {
         let mut next = 0;
         while next < records.len() {
             if !keep_going(run) {
@@ -563,9 +576,19 @@ impl Store {
             // Nothing of a transaction that failed is pending any more.
             run.new_docs = None;
             let tx = self.begin("import documents and spans")?;
+            // The transaction's documents are imported at its beginning.
+            let at = now();
             let mut in_tx = 0;
             while next < records.len() {
-                write_record(&tx, run, &records[next])?;
+                let made;
+                let doc = match prepared.get(next) {
+                    Some(doc) => doc,
+                    None => {
+                        made = PreparedDoc::of(&records[next]);
+                        &made
+                    }
+                };
+                write_record(&tx, run, &records[next], doc, &at)?;
                 next += 1;
                 run.written += 1;
                 in_tx += 1;
@@ -915,20 +938,45 @@ fn merge_counts(report: &mut ImportReport, run: &ImportReport) {
         .extend(run.annotators_added.iter().cloned());
 }
 
+/// What writing a record's document takes besides SQLite: made by the
+/// thread that reads the files ([`PreparedDoc::of`]), so that the writer,
+/// which holds the write lock, only writes.
+#[derive(Debug, Clone)]
+pub struct PreparedDoc {
+    /// Lowercase hex SHA-256 of the text.
+    sha256: String,
+    /// Code points of the text.
+    char_len: usize,
+    /// `meta` as JSON text.
+    meta: String,
+}
+
+impl PreparedDoc {
+    pub fn of(record: &ImportRecord) -> PreparedDoc {
+        PreparedDoc {
+            sha256: sha256_hex(record.doc.text.as_bytes()),
+            char_len: record.doc.text.chars().count(),
+            meta: record.doc.meta.to_string(),
+        }
+    }
+}
+
 /// Write one checked record inside the caller's transaction.
 fn write_record(
     tx: &rusqlite::Connection,
     run: &mut ImportRun,
     record: &ImportRecord,
+    prepared: &PreparedDoc,
+    imported_at: &str,
 ) -> Result<(), BatchError> {
-    let sha256 = sha256_hex(record.doc.text.as_bytes());
+    let sha256 = &prepared.sha256;
     // `main.`: the import's own hidden documents count (a text twice in one import).
     let existing: Option<DocId> = tx
         .prepare_cached(concat!(
             "SELECT id FROM main.documents WHERE ",
             super::sha256_is_1!()
         ))
-        .and_then(|mut stmt| stmt.query_row([&sha256], |row| row.get(0)).optional())
+        .and_then(|mut stmt| stmt.query_row([sha256], |row| row.get(0)).optional())
         .during("look for an identical document")?;
     let doc = match existing {
         Some(id) => {
@@ -937,8 +985,15 @@ fn write_record(
         }
         None => {
             run.report.documents_added += 1;
-            let char_len = record.doc.text.chars().count();
-            let id = insert_document_row(tx, &record.doc, &sha256, char_len, &now(), Some(run.id))?;
+            let id = insert_document_row(
+                tx,
+                &record.doc,
+                sha256,
+                prepared.char_len,
+                &prepared.meta,
+                imported_at,
+                Some(run.id),
+            )?;
             let range = run.new_docs.get_or_insert((id, id));
             range.1 = id;
             id

@@ -2319,7 +2319,15 @@ fn insert_document(
     import: Option<i64>,
 ) -> Result<DocId, StoreError> {
     let at = now();
-    let id = insert_document_row(tx, doc, sha256, char_len, &at, import)?;
+    let id = insert_document_row(
+        tx,
+        doc,
+        sha256,
+        char_len,
+        &doc.meta.to_string(),
+        &at,
+        import,
+    )?;
     search::enqueue(tx, id, import)?;
     // The row holds the rest, none of which changes (see "Schema 9").
     let after = json!({ "id": id });
@@ -2337,7 +2345,8 @@ fn insert_document(
     Ok(id)
 }
 
-/// The document row of [`insert_document`] alone, imported at `at`: an import queues its new
+/// The document row of [`insert_document`] alone, with `meta` as JSON text,
+/// imported at `at`: an import queues its new
 /// documents for search and writes their `document.import` rows once per
 /// transaction ([`record_imported_documents`]).
 fn insert_document_row(
@@ -2345,10 +2354,10 @@ fn insert_document_row(
     doc: &NewDocument,
     sha256: &str,
     char_len: usize,
+    meta: &str,
     at: &str,
     import: Option<i64>,
 ) -> Result<DocId, StoreError> {
-    let meta = doc.meta.to_string();
     let direction = Direction::default().as_str();
     // Cached: a large import inserts thousands of documents in one transaction.
     tx.prepare_cached(
