@@ -1729,22 +1729,7 @@ impl Store {
             return Err(StoreError::BlankLabel);
         }
         let tx = self.begin("add a span")?;
-        let char_len: Option<i64> = tx
-            .prepare_cached("SELECT char_len FROM documents WHERE id = ?1")
-            .and_then(|mut stmt| stmt.query_row([doc], |row| row.get(0)).optional())
-            .during("read a document's length")?;
-        let Some(char_len) = char_len else {
-            return Err(StoreError::DocumentNotFound { doc });
-        };
-        let char_len = to_usize(char_len, "documents.char_len")?;
-        if range.end() > char_len {
-            return Err(StoreError::SpanOutOfRange {
-                doc,
-                start: range.start(),
-                end: range.end(),
-                char_len,
-            });
-        }
+        check_fits(doc, range, char_len_of(&tx, doc)?)?;
         ensure_annotator(&tx, annotator)?;
         let layer = annotator_layer(&tx, annotator)?;
         let at = now();
@@ -2299,6 +2284,31 @@ fn check_new_document(doc: &NewDocument) -> Result<(), StoreError> {
         return Err(StoreError::NulInText {
             title: doc.title.clone(),
             offset,
+        });
+    }
+    Ok(())
+}
+
+/// The length of document `doc` in code points.
+pub(super) fn char_len_of(tx: &Connection, doc: DocId) -> Result<usize, StoreError> {
+    let char_len: Option<i64> = tx
+        .prepare_cached("SELECT char_len FROM documents WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([doc], |r| r.get(0)).optional())
+        .during("read a document's length")?;
+    let Some(char_len) = char_len else {
+        return Err(StoreError::DocumentNotFound { doc });
+    };
+    to_usize(char_len, "documents.char_len")
+}
+
+/// Refuse `range` if it runs past the end of `doc` (`char_len` code points).
+pub(super) fn check_fits(doc: DocId, range: CharRange, char_len: usize) -> Result<(), StoreError> {
+    if range.end() > char_len {
+        return Err(StoreError::SpanOutOfRange {
+            doc,
+            start: range.start(),
+            end: range.end(),
+            char_len,
         });
     }
     Ok(())

@@ -25,8 +25,8 @@ use serde_json::json;
 
 use super::layers::copy_into;
 use super::{
-    During, LayerKind, NEW_UID, SPAN_SELECT, SpanRow, Store, StoreError, ensure_annotator,
-    layer_named, load_span, now, parse_json, write_audit,
+    During, LayerKind, NEW_UID, SPAN_SELECT, SpanRow, Store, StoreError, char_len_of, check_fits,
+    ensure_annotator, layer_named, load_span, now, parse_json, write_audit,
 };
 use crate::model::{AnnotatorId, CharRange, DocId, LayerId, Span, SpanId};
 use crate::review::{Category, categorize};
@@ -179,23 +179,7 @@ impl Store {
         let tx = self.begin("add a gold span")?;
         ensure_annotator(&tx, reviewer)?;
         let gold = layer_named(&tx, GOLD, LayerKind::Gold, Some(reviewer))?;
-        let char_len: Option<i64> = tx
-            .query_row("SELECT char_len FROM documents WHERE id = ?1", [doc], |r| {
-                r.get(0)
-            })
-            .optional()
-            .during("read a document's length")?;
-        let Some(char_len) = char_len else {
-            return Err(StoreError::DocumentNotFound { doc });
-        };
-        if range.end() as i64 > char_len {
-            return Err(StoreError::SpanOutOfRange {
-                doc,
-                start: range.start(),
-                end: range.end(),
-                char_len: char_len as usize,
-            });
-        }
+        check_fits(doc, range, char_len_of(&tx, doc)?)?;
         let at = now();
         let id: SpanId = tx
             .query_row(

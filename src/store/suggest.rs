@@ -68,8 +68,8 @@ use serde_json::json;
 
 use super::import::IMPORT_TX_BUDGET;
 use super::{
-    During, LayerKind, NEW_UID, Store, StoreError, annotator_layer, ensure_annotator, load_span,
-    now, span_json, to_i64, to_usize, write_audit,
+    During, LayerKind, NEW_UID, Store, StoreError, annotator_layer, char_len_of, check_fits,
+    ensure_annotator, load_span, now, span_json, to_i64, to_usize, write_audit,
 };
 use crate::model::{AnnotatorId, Attrs, CharRange, DocId, LayerId, Span, SpanId};
 use crate::suggest::project::{LayerWork, Matcher};
@@ -739,31 +739,6 @@ fn insert_suggested(
         &span_json(&span, None),
     )?;
     Ok(span)
-}
-
-/// The length of document `doc` in code points.
-fn char_len_of(tx: &Connection, doc: DocId) -> Result<usize, StoreError> {
-    let char_len: Option<i64> = tx
-        .prepare_cached("SELECT char_len FROM documents WHERE id = ?1")
-        .and_then(|mut stmt| stmt.query_row([doc], |r| r.get(0)).optional())
-        .during("read a document's length")?;
-    let Some(char_len) = char_len else {
-        return Err(StoreError::DocumentNotFound { doc });
-    };
-    to_usize(char_len, "documents.char_len")
-}
-
-/// Refuse `range` if it runs past the end of `doc` (`char_len` code points).
-fn check_fits(doc: DocId, range: CharRange, char_len: usize) -> Result<(), StoreError> {
-    if range.end() > char_len {
-        return Err(StoreError::SpanOutOfRange {
-            doc,
-            start: range.start(),
-            end: range.end(),
-            char_len,
-        });
-    }
-    Ok(())
 }
 
 /// A span made from a suggestion: accepted into a person's layer (origin
