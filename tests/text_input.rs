@@ -2,6 +2,8 @@
 //! Arabic typed with digits stays in logical order, the caret moves the way
 //! cosmic-text's motions say, and opening a hit shows it in the article.
 
+mod common;
+
 use egui::accesskit::Role;
 use egui::{Event, Key, Modifiers};
 use egui_kittest::Harness;
@@ -37,18 +39,7 @@ fn harness() -> (tempfile::TempDir, Harness<'static, App>) {
     store.import_document(&parsed.doc, None).unwrap();
     // Indexed before the window opens (else its indexer does it meanwhile).
     store.index_queued(usize::MAX).unwrap();
-    let settings = Settings {
-        annotator: Some("tester".into()),
-        ..Settings::default()
-    };
-    let app = App::new(store, Schema::default_schema(), settings, None);
-    let mut harness = Harness::builder()
-        .with_size(egui::Vec2::new(1280.0, 860.0))
-        .with_step_dt(1.0 / 60.0)
-        .with_max_steps(400)
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    harness.run();
-    (dir, harness)
+    (dir, common::harness(store))
 }
 
 /// A window on `store` that the test steps frame by frame (no
