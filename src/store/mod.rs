@@ -2792,6 +2792,65 @@ mod tests {
         assert!(!has_lang);
     }
 
+    /// The window's side of `turn`: while its write waits for the lock,
+    /// an import sees it waiting; once it gave up (or got in), no longer.
+    #[test]
+    fn a_window_waiting_for_the_lock_is_seen_by_an_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.tawsim");
+        let mut window = Store::open(&path).unwrap();
+        let doc = window
+            .import_document(
+                &NewDocument {
+                    title: "إدلب".into(),
+                    text: "قصف على إدلب".into(),
+                    source: "t".into(),
+                    meta: json!({}),
+                },
+                None,
+            )
+            .unwrap()
+            .id();
+        let me = window.annotator_id("layla").unwrap();
+        window.wait_briefly_for_lock();
+        let import = turn::WantFile::open(&path).unwrap();
+        assert!(!import.someone_waits());
+        let holder = Connection::open(&path).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let saw = std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                window.add_span(
+                    doc,
+                    me,
+                    CharRange::new(8, 12).unwrap(),
+                    "PLACE",
+                    Origin::Manual,
+                )
+            });
+            let mut saw = false;
+            while !writer.is_finished() {
+                saw |= import.someone_waits();
+                std::thread::yield_now();
+            }
+            let refused = writer.join().unwrap().unwrap_err();
+            assert!(refused.is_locked(), "{refused}");
+            saw
+        });
+        assert!(saw, "the import never saw the window wait");
+        assert!(!import.someone_waits());
+        holder.execute_batch("ROLLBACK").unwrap();
+        window
+            .add_span(
+                doc,
+                me,
+                CharRange::new(8, 12).unwrap(),
+                "PLACE",
+                Origin::Manual,
+            )
+            .unwrap();
+        assert!(!import.someone_waits());
+    }
+
     #[test]
     fn a_version_8_project_finds_its_documents_by_the_narrow_key_after_migrating() {
         let dir = tempfile::tempdir().unwrap();
