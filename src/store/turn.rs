@@ -16,8 +16,9 @@
 //!
 //! 1. The window, before it asks SQLite for the write lock (`BEGIN
 //!    IMMEDIATE`, [`super::Store`]'s `begin`), takes a *shared* lock on
-//!    `P-want` without waiting, and releases it as soon as `BEGIN` returns,
-//!    whether it got the lock or not.
+//!    `P-want` without waiting (trying again for up to a millisecond while
+//!    an import's look holds it exclusively), and releases it as soon as
+//!    `BEGIN` returns, whether it got the lock or not.
 //! 2. An import ([`super::Store::import_batch`]), every
 //!    [`LOOK_EVERY`] records of a transaction, tries an *exclusive* lock on
 //!    `P-want` without waiting and releases it at once. If that fails,
@@ -43,6 +44,9 @@ use std::time::{Duration, Instant};
 pub const LOOK_EVERY: usize = 4;
 /// How long an import holds back, at most, after it saw somebody waiting.
 pub const HOLD_BACK: Duration = Duration::from_millis(20);
+/// How long the window tries to announce while an import looks (which
+/// takes microseconds).
+const ANNOUNCE_FOR: Duration = Duration::from_millis(1);
 /// How often a holding-back import looks whether the waiter got in.
 const LOOK_AGAIN: Duration = Duration::from_micros(250);
 
@@ -66,9 +70,19 @@ impl WantFile {
 
     /// The window: say it is about to wait for the write lock. `false` when
     /// it could not say so (the file system has no locks); then nothing is
-    /// to be withdrawn.
+    /// to be withdrawn. An import's look holds the exclusive lock for a
+    /// moment: the window tries again for up to [`ANNOUNCE_FOR`].
     pub fn announce(&self) -> bool {
-        self.0.try_lock_shared().is_ok()
+        let started = Instant::now();
+        loop {
+            match self.0.try_lock_shared() {
+                Ok(()) => return true,
+                Err(TryLockError::WouldBlock) if started.elapsed() < ANNOUNCE_FOR => {
+                    std::thread::yield_now();
+                }
+                Err(_) => return false,
+            }
+        }
     }
 
     /// The window: it got the write lock, or gave up waiting.
