@@ -647,10 +647,10 @@ impl Store {
                             .prepare_cached(
                                 "INSERT INTO main.documents (sha256, title, text, source, meta, direction,
                                      char_len, imported_at, note, changed_at, import_id)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                             )
                             .and_then(|mut s| {
-                                s.query_row(
+                                s.execute(
                                     params![
                                         sha,
                                         row.get::<_, String>(2)?,
@@ -664,9 +664,9 @@ impl Store {
                                         row.get::<_, Option<String>>(10)?,
                                         run_id
                                     ],
-                                    |r| r.get(0),
                                 )
                             })
+                            .map(|_| tx.last_insert_rowid())
                             .during("add a merged document")?;
                         search::enqueue(&tx, local, Some(run_id))?;
                         report.documents_added += 1;
@@ -758,10 +758,10 @@ impl Store {
                                      label, text, origin, created_at, updated_at, deleted_at, attrs, note,
                                      score, model, schema_version, source_span_id, import_id)
                                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                                     ?15, ?16, ?17, ?18, ?19) RETURNING id",
+                                     ?15, ?16, ?17, ?18, ?19)",
                             )
                             .and_then(|mut s| {
-                                s.query_row(
+                                s.execute(
                                     params![
                                         span.uid,
                                         doc,
@@ -783,9 +783,9 @@ impl Store {
                                         source_span,
                                         run_id
                                     ],
-                                    |r| r.get(0),
                                 )
                             })
+                            .map(|_| tx.last_insert_rowid())
                             .during("add a merged span")?;
                         report.spans_added += 1;
                         if let Some(name) = layer_owner.get(&layer) {

@@ -240,6 +240,23 @@
 //! alone: the document row holds its title, hash, source, length and
 //! direction, none of which changes, and [`Store::document_history`] shows
 //! the title from there. Events written before keep their longer `after`.
+//!
+//! ## Schema 10: cheaper checks, the same rules
+//!
+//! Three CHECKs that every imported document or span ran are replaced by
+//! ones that accept exactly the same rows:
+//!
+//! | table | before | since schema 10 |
+//! |---|---|---|
+//! | `documents` | `length(text) > 0` | `char_len > 0` (with `char_len = length(text)`, the same rule) |
+//! | `documents` | `direction IN ('rtl', 'ltr', 'auto')` | `direction = 'rtl' OR direction = 'ltr' OR direction = 'auto'` |
+//! | `spans` | `origin IN ('manual', 'imported', 'suggested')` | `origin = 'manual' OR origin = 'imported' OR origin = 'suggested'` |
+//!
+//! Why: SQLite counts a text's characters by reading all of it, once per
+//! `length(text)`, and builds a temporary table for each `IN (…)` list it
+//! checks, at every insert; the two together were a tenth of the time of
+//! an import (BENCHMARKS.md, "Against Label Studio"). The stored schema
+//! text is edited, no table is rebuilt.
 
 mod notes;
 mod schema;
@@ -302,6 +319,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_7,
     MIGRATION_8,
     MIGRATION_9,
+    MIGRATION_10,
 ];
 
 /// The newest schema version this build reads and writes.
@@ -812,6 +830,37 @@ CREATE TABLE suggestion_rejections (
 const MIGRATION_9: &str = r#"
 DROP INDEX documents_by_sha256;
 CREATE INDEX documents_by_sha256_key ON documents(substr(sha256, 1, 16));
+"#;
+
+/// Cheaper CHECKs, the same rules (see the module documentation, "Schema
+/// 10"), by editing the stored schema text as [`MIGRATION_8`] does: a CHECK
+/// replaced by one that accepts exactly the same rows needs no row looked at
+/// again. The table `migration_10_check` refuses to migrate if a text was
+/// not found (nothing is changed then); creating it in `main` also changes
+/// the schema cookie, so every other connection reloads the schema.
+const MIGRATION_10: &str = r#"
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(replace(sql,
+           'CHECK (length(text) > 0)',
+           'CHECK (char_len > 0)'),
+           'CHECK (direction IN (''rtl'', ''ltr'', ''auto''))',
+           'CHECK (direction = ''rtl'' OR direction = ''ltr'' OR direction = ''auto'')')
+ WHERE type = 'table' AND name = 'documents';
+UPDATE sqlite_schema
+   SET sql = replace(sql,
+           'CHECK (origin IN (''manual'', ''imported'', ''suggested''))',
+           'CHECK (origin = ''manual'' OR origin = ''imported'' OR origin = ''suggested'')')
+ WHERE type = 'table' AND name = 'spans';
+PRAGMA writable_schema = RESET;
+CREATE TABLE main.migration_10_check (rewritten INTEGER NOT NULL CHECK (rewritten = 1));
+INSERT INTO main.migration_10_check
+    SELECT instr(sql, 'CHECK (char_len > 0)') > 0 AND instr(sql, 'direction IN (') = 0
+      FROM sqlite_schema WHERE type = 'table' AND name = 'documents';
+INSERT INTO main.migration_10_check
+    SELECT instr(sql, 'origin IN (') = 0
+      FROM sqlite_schema WHERE type = 'table' AND name = 'spans';
+DROP TABLE main.migration_10_check;
 "#;
 
 /// The condition that finds the document whose text has the SHA-256 (hex)
@@ -2370,26 +2419,26 @@ fn insert_document_row(
 ) -> Result<DocId, StoreError> {
     let direction = Direction::default().as_str();
     // Cached: a large import inserts thousands of documents in one transaction.
+    // No `RETURNING`: SQLite gathers returned rows in a temporary table and
+    // journals the statement, a fifth of an import's time for one integer.
     tx.prepare_cached(
         "INSERT INTO main.documents (title, text, sha256, source, meta, direction, char_len, imported_at, import_id, changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
     )
     .and_then(|mut stmt| {
-        stmt.query_row(
-            params![
-                doc.title,
-                doc.text,
-                sha256,
-                doc.source,
-                meta,
-                direction,
-                to_i64(char_len),
-                at,
-                import
-            ],
-            |row| row.get(0),
-        )
+        stmt.execute(params![
+            doc.title,
+            doc.text,
+            sha256,
+            doc.source,
+            meta,
+            direction,
+            to_i64(char_len),
+            at,
+            import
+        ])
     })
+    .map(|_| tx.last_insert_rowid())
     .during("import a document")
 }
 
@@ -2936,6 +2985,110 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(found, [2]);
+    }
+
+    #[test]
+    fn a_version_9_project_keeps_the_same_rules_with_cheaper_checks_after_migrating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.tawsim");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate(&mut conn, Some(&path), &MIGRATIONS[..9]).unwrap();
+            conn.execute(
+                "INSERT INTO documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+                 VALUES ('إدلب', 'قصف على إدلب', ?1, 's', '{}', 'rtl', 12, '2025-01-01T00:00:00.000Z')",
+                [sha256_hex("قصف على إدلب".as_bytes())],
+            )
+            .unwrap();
+        }
+        // A second program has the project open while it is migrated.
+        let other = Connection::open(&path).unwrap();
+        let cookie = |conn: &Connection| -> i64 {
+            conn.query_row("PRAGMA schema_version", [], |r| r.get(0))
+                .unwrap()
+        };
+        let before = cookie(&other);
+        let mut store = Store::open(&path).unwrap();
+        assert!(dir.path().join("old.tawsim.v9.bak").exists());
+        // It reloads the schema at its next statement.
+        assert!(cookie(&other) > before);
+        let table = |name: &str| -> String {
+            store
+                .conn
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let documents = table("documents");
+        assert!(!documents.contains(" IN ("), "{documents}");
+        assert!(!documents.contains("length(text) > 0"), "{documents}");
+        assert!(documents.contains("char_len = length(text)"), "{documents}");
+        assert!(!table("spans").contains(" IN ("), "{}", table("spans"));
+        let me = store.annotator_id("layla").unwrap();
+        let span = store
+            .add_span(
+                1,
+                me,
+                CharRange::new(8, 12).unwrap(),
+                "PLACE",
+                Origin::Manual,
+            )
+            .unwrap();
+        // The same rows are refused as before: from this connection and from
+        // the one that was open while the schema changed.
+        for conn in [&store.conn, &other] {
+            let refused = |sql: &str, args: &[&dyn rusqlite::ToSql]| {
+                let err = conn.execute(sql, args).unwrap_err();
+                assert!(
+                    err.to_string().contains("CHECK constraint failed"),
+                    "{sql}: {err}"
+                );
+            };
+            refused(
+                "INSERT INTO main.documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+                 VALUES ('empty', '', ?1, 's', '{}', 'rtl', 0, '2025-01-01T00:00:00.000Z')",
+                &[&sha256_hex(b"")],
+            );
+            refused(
+                "INSERT INTO main.documents (title, text, sha256, source, meta, direction, char_len, imported_at)
+                 VALUES ('long', 'نص', ?1, 's', '{}', 'rtl', 3, '2025-01-01T00:00:00.000Z')",
+                &[&sha256_hex("نص".as_bytes())],
+            );
+            refused(
+                "UPDATE main.documents SET direction = 'up' WHERE id = 1",
+                &[],
+            );
+            refused(
+                "UPDATE main.documents SET direction = 'RTL' WHERE id = 1",
+                &[],
+            );
+            refused(
+                "UPDATE main.spans SET origin = 'guessed' WHERE id = ?1",
+                &[&span.id],
+            );
+            for direction in ["ltr", "auto", "rtl"] {
+                conn.execute(
+                    "UPDATE main.documents SET direction = ?1 WHERE id = 1",
+                    [direction],
+                )
+                .unwrap();
+            }
+            for origin in ["imported", "suggested", "manual"] {
+                conn.execute(
+                    "UPDATE main.spans SET origin = ?1 WHERE id = ?2",
+                    params![origin, span.id],
+                )
+                .unwrap();
+            }
+        }
+        let check: String = store
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
     }
 
     #[test]

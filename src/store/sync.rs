@@ -726,24 +726,22 @@ impl Store {
                     .prepare_cached(
                         "INSERT INTO main.documents (sha256, title, text, source, meta, direction,
                              char_len, imported_at, note, changed_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8) RETURNING id",
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
                     )
                     .and_then(|mut s| {
-                        s.query_row(
-                            params![
-                                row.sha256,
-                                row.title,
-                                row.text,
-                                row.source,
-                                row.meta.to_string(),
-                                row.direction,
-                                row.char_len,
-                                row.imported_at,
-                                row.note
-                            ],
-                            |r| r.get(0),
-                        )
+                        s.execute(params![
+                            row.sha256,
+                            row.title,
+                            row.text,
+                            row.source,
+                            row.meta.to_string(),
+                            row.direction,
+                            row.char_len,
+                            row.imported_at,
+                            row.note
+                        ])
                     })
+                    .map(|_| tx.last_insert_rowid())
                     .during("add a document of the team server")?;
                 search::enqueue(tx, id, None)?;
                 applied.added += 1;
