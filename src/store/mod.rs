@@ -254,9 +254,9 @@
 //!
 //! Why: SQLite counts a text's characters by reading all of it, once per
 //! `length(text)`, and builds a temporary table for each `IN (…)` list it
-//! checks, at every insert; the two together were a tenth of the time of
-//! an import (BENCHMARKS.md, "Against Label Studio"). The stored schema
-//! text is edited, no table is rebuilt.
+//! checks, at every insert; the two together were about a tenth of the
+//! time of an import (BENCHMARKS.md, "Session of stop 19"). The stored
+//! schema text is edited, no table is rebuilt.
 
 mod notes;
 mod schema;
