@@ -14,14 +14,14 @@
 //! twice. A new document's row goes in through `insert_document_row`, and
 //! before each transaction commits `record_imported_documents` queues that
 //! transaction's new documents for search and writes their audit rows, two
-//! statements for all of them (what `insert_document`, the way of every
-//! other writer, does one document at a time). It must not parse files, map labels or know about
-//! egui: readers do the first two, and the caller decides what a bad record
-//! means.
+//! statements for all of them (what `insert_document` does for a single
+//! article, one document at a time). It must not parse files, map labels
+//! or know about egui: readers do the first two, and the caller decides
+//! what a bad record means.
 //!
 //! Audit rows: `document.import` for each new document (`after` =
-//! `{"id": id}`, the document's `imported_at` as its time), `span.import` for each document already in the project
-//! that received spans, one per layer (`after` = `{"layer": id, "layer_name": …, "spans": [ids]}`),
+//! `{"id": id}`, the document's `imported_at` as its time), `span.import`
+//! for each document already in the project that received spans, one per layer (`after` = `{"layer": id, "layer_name": …, "spans": [ids]}`),
 //! and one `import` row with the whole report ([`ImportReport::to_json`]),
 //! `"import_id"` and `"span_ids": [first, last]`, the first and last span id
 //! the import wrote. Spans get origin `imported`, the importing annotator,
@@ -51,9 +51,9 @@ use std::time::{Duration, Instant, SystemTime};
 use super::review::GOLD;
 use super::turn::{LOOK_EVERY, WantFile};
 use super::{
-    During, LayerKind, NEW_UID, NewDocument, Store, StoreError, Uid, ensure_annotator,
-    import_layer_named, insert_annotator, insert_document_row, now, record_imported_documents,
-    sha256_hex, to_i64, write_audit, write_import_audit,
+    During, LayerKind, NEW_UID, NewDocument, Store, StoreError, Uid, document_with_sha256,
+    ensure_annotator, import_layer_named, insert_annotator, insert_document_row, now,
+    record_imported_documents, sha256_hex, to_i64, write_audit, write_import_audit,
 };
 use crate::model::{AnnotatorId, Attrs, DocId, LayerId, SpanId};
 
@@ -970,14 +970,8 @@ fn write_record(
     imported_at: &str,
 ) -> Result<(), BatchError> {
     let sha256 = &prepared.sha256;
-    // `main.`: the import's own hidden documents count (a text twice in one import).
-    let existing: Option<DocId> = tx
-        .prepare_cached(concat!(
-            "SELECT id FROM main.documents WHERE ",
-            super::sha256_is_1!()
-        ))
-        .and_then(|mut stmt| stmt.query_row([sha256], |row| row.get(0)).optional())
-        .during("look for an identical document")?;
+    // The import's own hidden documents count (a text twice in one import).
+    let existing = document_with_sha256(tx, sha256)?;
     let doc = match existing {
         Some(id) => {
             run.report.documents_present += 1;

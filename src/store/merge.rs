@@ -52,7 +52,7 @@ use super::import::{BatchError, IMPORT_TX_BUDGET, IMPORT_YIELD, ImportOrigin, Im
 use super::resolve::{
     Keyed, SpanState, apply_latest, merge_assignment, span_state, take_later_span_state,
 };
-use super::{During, SCHEMA_VERSION, Store, StoreError, Uid, search};
+use super::{During, SCHEMA_VERSION, Store, StoreError, Uid, document_with_sha256, search};
 use crate::model::AnnotatorId;
 
 /// Pages of write-ahead log between checkpoints while merging.
@@ -630,14 +630,7 @@ impl Store {
                 };
                 let id: i64 = row.get(0).during("read a document")?;
                 let sha: String = row.get(1).during("read a document")?;
-                let found: Option<i64> = tx
-                    .prepare_cached(concat!(
-                        "SELECT id FROM main.documents WHERE ",
-                        super::sha256_is_1!()
-                    ))
-                    .and_then(|mut s| s.query_row([&sha], |r| r.get(0)).optional())
-                    .during("look for the document")?;
-                let local = match found {
+                let local = match document_with_sha256(&tx, &sha)? {
                     Some(local) => {
                         report.documents_present += 1;
                         local

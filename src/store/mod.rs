@@ -225,16 +225,16 @@
 //!
 //! The unique index on `documents(sha256)` (64 hex digits a row) becomes
 //! `documents_by_sha256_key` on `substr(sha256, 1, 16)`: 64 bits, a quarter
-//! of the width. Every lookup of a text names the key and then the whole
-//! hash (`sha256_is_1!`), so two texts whose hashes share the key are still
-//! told apart. A text is still imported once: every writer of documents
+//! of the width. Every lookup of a text ([`document_with_sha256`]) names
+//! the key and then the whole hash, so two texts whose hashes share the key
+//! are still told apart. A text is still imported once: every writer of documents
 //! (import, merge, sync, a single article) looks the hash up before it
 //! inserts, inside the same immediate transaction, so no other writer can
 //! come between. Why: a SHA-256 is random, so every new document lands on a
 //! random leaf of this index, and an import in short transactions rewrites
 //! nearly a page of it per document it adds; with keys a quarter as wide,
-//! those pages are a quarter as many (BENCHMARKS.md, "Against Label
-//! Studio").
+//! those pages are a quarter as many (BENCHMARKS.md, "Session of stop
+//! 18").
 //!
 //! Since schema 9 a `document.import` event's `after` is `{"id": …}`
 //! alone: the document row holds its title, hash, source, length and
@@ -865,13 +865,28 @@ DROP TABLE main.migration_10_check;
 
 /// The condition that finds the document whose text has the SHA-256 (hex)
 /// bound as `?1` through `documents_by_sha256_key` (schema 9): the key,
-/// then the whole hash. A macro, so that queries can `concat!` it.
+/// then the whole hash. A macro, so that queries can `concat!` it
+/// ([`document_with_sha256`], and the tests' query plans).
 macro_rules! sha256_is_1 {
     () => {
         "substr(sha256, 1, 16) = substr(?1, 1, 16) AND sha256 = ?1"
     };
 }
-pub(crate) use sha256_is_1;
+
+/// The document whose text has SHA-256 `sha256` (lowercase hex), if the
+/// project has it (hidden rows of a running import too): the one lookup by
+/// text of every writer of documents, through `documents_by_sha256_key`.
+pub(super) fn document_with_sha256(
+    conn: &Connection,
+    sha256: &str,
+) -> Result<Option<DocId>, StoreError> {
+    conn.prepare_cached(concat!(
+        "SELECT id FROM main.documents WHERE ",
+        sha256_is_1!()
+    ))
+    .and_then(|mut stmt| stmt.query_row([sha256], |row| row.get(0)).optional())
+    .during("look for a document with the same text")
+}
 
 /// SQL for a new uid: a UUID version 7 (RFC 9562) of the current time, as 16
 /// bytes. [`Uid`] shows it in the usual hyphenated form.
@@ -1573,15 +1588,7 @@ impl Store {
         if let Some(actor) = actor {
             ensure_annotator(&tx, actor)?;
         }
-        let existing: Option<DocId> = tx
-            .query_row(
-                concat!("SELECT id FROM documents WHERE ", sha256_is_1!()),
-                [&sha256],
-                |row| row.get(0),
-            )
-            .optional()
-            .during("look for an identical document")?;
-        if let Some(id) = existing {
+        if let Some(id) = document_with_sha256(&tx, &sha256)? {
             return Ok(Imported::AlreadyPresent(id));
         }
         let id = insert_document(&tx, doc, &sha256, char_len, actor, None)?;
@@ -1604,11 +1611,7 @@ impl Store {
         for doc in docs {
             check_new_document(doc)?;
             let sha256 = sha256_hex(doc.text.as_bytes());
-            let existing: Option<DocId> = tx
-                .prepare_cached(concat!("SELECT id FROM documents WHERE ", sha256_is_1!()))
-                .and_then(|mut stmt| stmt.query_row([&sha256], |row| row.get(0)).optional())
-                .during("look for an identical document")?;
-            out.push(match existing {
+            out.push(match document_with_sha256(&tx, &sha256)? {
                 Some(id) => Imported::AlreadyPresent(id),
                 None => Imported::Added(insert_document(
                     &tx,

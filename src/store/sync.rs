@@ -23,7 +23,9 @@ use super::resolve::{
     KeyEvent, Keyed, SpanState, apply_latest, key_events, merge_assignment, review_row, span_state,
     status_row, take_later_span_state,
 };
-use super::{During, JoinReport, Store, StoreError, Uid, now, search, sha256_hex};
+use super::{
+    During, JoinReport, Store, StoreError, Uid, document_with_sha256, now, search, sha256_hex,
+};
 use crate::model::AnnotatorId;
 use crate::sync::records::{
     AssignmentRecord, DocumentRecord, EventRecord, LayerRecord, MarkRecord, NoteRecord, Outgoing,
@@ -553,16 +555,7 @@ impl Store {
     pub fn missing_documents(&self, shas: &[String]) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
         for sha in shas {
-            let here: bool = self
-                .conn
-                .prepare_cached(concat!(
-                    "SELECT EXISTS (SELECT 1 FROM main.documents WHERE ",
-                    super::sha256_is_1!(),
-                    ")"
-                ))
-                .and_then(|mut s| s.query_row([sha], |r| r.get(0)))
-                .during("look for a document")?;
-            if !here {
+            if document_with_sha256(&self.conn, sha)?.is_none() {
                 out.push(sha.clone());
             }
         }
@@ -573,7 +566,7 @@ impl Store {
     pub fn document_records(&self, shas: &[String]) -> Result<Vec<DocumentRecord>, StoreError> {
         let mut out = Vec::new();
         for sha in shas {
-            if let Some(id) = local_doc(&self.conn, sha)?
+            if let Some(id) = document_with_sha256(&self.conn, sha)?
                 && let Some(record) = push_document(&self.conn, id)?
             {
                 out.push(record);
@@ -714,7 +707,7 @@ impl Store {
             rows,
             move_cursor,
             |tx, row, applied, _: &mut ()| {
-                if local_doc(tx, &row.sha256)?.is_some() {
+                if document_with_sha256(tx, &row.sha256)?.is_some() {
                     applied.present += 1;
                     return Ok(());
                 }
@@ -766,7 +759,7 @@ impl Store {
             move_cursor,
             |tx, row, applied, _: &mut ()| {
                 let (Some(doc), Some(annotator)) = (
-                    local_doc(tx, &row.doc)?,
+                    document_with_sha256(tx, &row.doc)?,
                     local_annotator(tx, row.annotator)?,
                 ) else {
                     applied.skipped += 1;
@@ -834,7 +827,7 @@ impl Store {
                     return Ok(());
                 }
                 let (Some(doc), Some(layer), Some(annotator)) = (
-                    local_doc(tx, &row.doc)?,
+                    document_with_sha256(tx, &row.doc)?,
                     local_layer(tx, uid_of(row.layer))?,
                     local_annotator(tx, row.annotator)?,
                 ) else {
@@ -929,7 +922,7 @@ impl Store {
                     None => None,
                 };
                 let doc = match &row.doc {
-                    Some(d) => match local_doc(tx, d)? {
+                    Some(d) => match document_with_sha256(tx, d)? {
                         Some(d) => Some(d),
                         None => {
                             applied.skipped += 1;
@@ -1102,15 +1095,6 @@ fn local_layer(conn: &Connection, uid: Uid) -> Result<Option<i64>, StoreError> {
     conn.prepare_cached("SELECT coalesce(joined_into, id) FROM main.layers WHERE uid = ?1")
         .and_then(|mut s| s.query_row([uid], |r| r.get(0)).optional())
         .during("look up a layer")
-}
-
-fn local_doc(conn: &Connection, sha: &str) -> Result<Option<i64>, StoreError> {
-    conn.prepare_cached(concat!(
-        "SELECT id FROM main.documents WHERE ",
-        super::sha256_is_1!()
-    ))
-    .and_then(|mut s| s.query_row([sha], |r| r.get(0)).optional())
-    .during("look up a document")
 }
 
 /// [`Store::apply_people`] inside the caller's transaction.
@@ -1775,7 +1759,7 @@ fn localize(ids: &mut Locals<'_>, action: &str, value: &mut Value) -> Result<(),
         };
         let uid = || Uuid::parse_str(text).ok();
         let local = match kind {
-            IdKind::Doc => local_doc(conn, text)?,
+            IdKind::Doc => document_with_sha256(conn, text)?,
             IdKind::Annotator => match uid() {
                 Some(u) => local_annotator(conn, u)?,
                 None => None,
