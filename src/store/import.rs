@@ -604,14 +604,7 @@ impl Store {
             if let Some(range) = run.new_docs.take() {
                 record_imported_documents(&tx, run.id, run.actor, range)?;
             }
-            if run.last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
-                tx.execute(
-                    "UPDATE main.imports SET heartbeat_at = ?1 WHERE id = ?2",
-                    params![now(), run.id],
-                )
-                .during("record that the import is alive")?;
-                run.last_heartbeat = Instant::now();
-            }
+            Store::beat(run, &tx)?;
             tx.commit().during("save part of the import")?;
             match &run.want {
                 Some(want) if asked => want.hold_back(),
